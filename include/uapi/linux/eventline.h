@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * eventline: a generic, kernel-overseen event system.
+ *
+ * This header is the only ABI between the eventline module and userspace.
+ *
+ * Objects
+ * -------
+ * /dev/eventline is the control device.  Every open of it gives a control fd
+ * on which lines and registers are created.
+ *
+ * A *line* is a broadcast channel.  EVENTLINE_IOC_LINE_CREATE returns the
+ * owner fd of a new line: the line lives exactly as long as that fd (and its
+ * dups).  EVENTLINE_IOC_LINE_OPEN returns a poster fd for an existing line,
+ * subject to the line's mode.  Both fds accept EVENTLINE_IOC_POST.
+ *
+ * A *register* is a subscriber: one fd with one bounded queue, created by
+ * EVENTLINE_IOC_REGISTER_CREATE and attached to lines with
+ * EVENTLINE_IOC_SUBSCRIBE.  read() on it returns whole records (struct
+ * eventline_record followed by its payload).  poll()/epoll report EPOLLIN
+ * when a record is ready and EPOLLHUP once every line it was subscribed to
+ * has closed and everything queued has been read; read() then returns 0.
+ *
+ * Ioctl arguments
+ * ---------------
+ * Every argument struct starts with a __u32 size that the caller sets to
+ * sizeof() the struct it was compiled with, and a __u32 flags word.  The
+ * kernel accepts any size from the first published version of the struct up
+ * to one page: a shorter struct means the missing tail fields are zero; a
+ * longer one must have a zero tail beyond what the kernel knows, else
+ * -E2BIG.  Unknown flag bits and non-zero __reserved fields give -EINVAL.
+ * Output fields are written back only as far as the caller's size reaches.
+ *
+ * Errors common to all ioctls: -EFAULT bad pointer, -EINVAL bad size, flags,
+ * reserved field or value, -E2BIG non-zero unknown tail, -ENOTTY command not
+ * valid on this kind of fd.
+ *
+ * Records
+ * -------
+ * Each record read from a register is 8-byte aligned and self-describing:
+ * size covers the header, the payload and the padding to the next record;
+ * header_size says where the payload starts.
+ * Readers must step over records by size and skip categories or types they
+ * do not know.  A read() buffer too small for the next record gives -EINVAL;
+ * otherwise read() returns as many whole records as fit.
+ */
+#ifndef _UAPI_LINUX_EVENTLINE_H
+#define _UAPI_LINUX_EVENTLINE_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+/* Raised when the ABI gains something a caller may want to probe for. */
+#define EVENTLINE_API_VERSION		1
+
+/* Names are NUL-terminated, printable, non-blank ASCII, unique per user ns. */
+#define EVENTLINE_NAME_MAX		64
+
+/* Event types of one category are 0..63 so a __u64 mask can select them. */
+#define EVENTLINE_TYPE_MAX		63
+
+/* Record categories. */
+#define EVENTLINE_CAT_META		1	/* produced by the register itself */
+#define EVENTLINE_CAT_LINE		2	/* posted on a line */
+
+/* Types of EVENTLINE_CAT_META records. */
+#define EVENTLINE_META_OVERFLOW		1	/* payload: struct eventline_overflow */
+#define EVENTLINE_META_LINE_CLOSED	2	/* line_id: the line that closed */
+
+/* Flags for fds returned by LINE_CREATE, LINE_OPEN and REGISTER_CREATE. */
+#define EVENTLINE_FD_CLOEXEC		(1U << 0)
+#define EVENTLINE_FD_NONBLOCK		(1U << 1)
+
+/*
+ * Line mode bits, like a file's: owner, group, other.  Read permission lets
+ * a process subscribe; write permission lets it open the line for posting.
+ * Execute bits are not used and must be zero.
+ */
+#define EVENTLINE_MODE_MASK		0666
+
+/**
+ * struct eventline_info - EVENTLINE_IOC_GET_INFO (control fd)
+ * @size:		in: sizeof(struct eventline_info)
+ * @flags:		in: must be 0
+ * @api_version:	out: EVENTLINE_API_VERSION of the running module
+ * @record_size:	out: sizeof(struct eventline_record) the module writes
+ * @categories:		out: bit (1 << EVENTLINE_CAT_*) for each category
+ * @fd_flags:		out: EVENTLINE_FD_* bits accepted
+ * @line_create_flags:	out: flags accepted by EVENTLINE_IOC_LINE_CREATE
+ * @line_open_flags:	out: flags accepted by EVENTLINE_IOC_LINE_OPEN
+ * @register_flags:	out: flags accepted by EVENTLINE_IOC_REGISTER_CREATE
+ * @subscribe_flags:	out: flags accepted by EVENTLINE_IOC_SUBSCRIBE
+ * @post_flags:		out: flags accepted by EVENTLINE_IOC_POST
+ * @max_lines_per_user:	out: lines one user may own at once
+ * @max_registers_per_line: out: subscriptions one line accepts
+ * @max_payload:	out: largest payload EVENTLINE_IOC_POST accepts
+ * @max_queue_len:	out: largest queue a register may ask for
+ * @default_queue_len:	out: queue length when a register asks for 0
+ * @name_max:		out: EVENTLINE_NAME_MAX
+ *
+ * Errors: -EINVAL non-zero flags.
+ */
+struct eventline_info {
+	__u32 size;
+	__u32 flags;
+	__u32 api_version;
+	__u32 record_size;
+	__u64 categories;
+	__u32 fd_flags;
+	__u32 line_create_flags;
+	__u32 line_open_flags;
+	__u32 register_flags;
+	__u32 subscribe_flags;
+	__u32 post_flags;
+	__u32 max_lines_per_user;
+	__u32 max_registers_per_line;
+	__u32 max_payload;
+	__u32 max_queue_len;
+	__u32 default_queue_len;
+	__u32 name_max;
+};
+
+/**
+ * struct eventline_line_create - EVENTLINE_IOC_LINE_CREATE (control fd)
+ * @size:	in: sizeof(struct eventline_line_create)
+ * @flags:	in: EVENTLINE_FD_* for the returned owner fd
+ * @mode:	in: EVENTLINE_MODE_MASK bits; the owner is the caller's fsuid/fsgid
+ * @__reserved:	must be 0
+ * @id:		out: the line's id, never 0 and never reused while loaded
+ * @name:	in: NUL-terminated name, or empty for an anonymous line
+ *
+ * Returns the owner fd.  Closing its last reference closes the line: every
+ * register subscribed to it receives an EVENTLINE_META_LINE_CLOSED record.
+ *
+ * Errors: -EINVAL bad mode or name, -EEXIST name taken in the caller's user
+ * namespace, -EMFILE the caller's user owns max_lines_per_user lines,
+ * -ENOMEM.
+ */
+struct eventline_line_create {
+	__u32 size;
+	__u32 flags;
+	__u32 mode;
+	__u32 __reserved;
+	__u64 id;
+	char name[EVENTLINE_NAME_MAX];
+};
+
+/**
+ * struct eventline_line_ref - names a line, by id or by name
+ * @size:	in: sizeof(struct eventline_line_ref)
+ * @flags:	in: EVENTLINE_FD_* (LINE_OPEN only; SUBSCRIBE takes none yet)
+ * @id:		in: the line id, or 0 to look the line up by @name;
+ *		out: the id of the line found
+ * @name:	in: NUL-terminated name when @id is 0, else must be empty
+ *
+ * Used by EVENTLINE_IOC_LINE_OPEN (control fd; returns a poster fd, needs
+ * write permission on the line), EVENTLINE_IOC_SUBSCRIBE (register fd; needs
+ * read permission) and EVENTLINE_IOC_UNSUBSCRIBE (register fd; by id only).
+ * Names are looked up in the caller's user namespace.
+ *
+ * Errors: -ENOENT no such line, or it has closed, or (UNSUBSCRIBE) the
+ * register is not subscribed to it; -EACCES the line's mode denies the
+ * caller; -EINVAL both or neither of @id and @name given, bad name;
+ * -EEXIST (SUBSCRIBE) already subscribed to this line; -EMFILE (SUBSCRIBE)
+ * the line has max_registers_per_line subscribers.
+ */
+struct eventline_line_ref {
+	__u32 size;
+	__u32 flags;
+	__u64 id;
+	char name[EVENTLINE_NAME_MAX];
+};
+
+/**
+ * struct eventline_register_create - EVENTLINE_IOC_REGISTER_CREATE (control fd)
+ * @size:	in: sizeof(struct eventline_register_create)
+ * @flags:	in: EVENTLINE_FD_* for the returned register fd
+ * @queue_len:	in: records the queue holds, 0 for default_queue_len,
+ *		at most max_queue_len
+ * @__reserved:	must be 0
+ *
+ * Returns the register fd.  When the queue is full, newer events are
+ * dropped and counted: once the reader has read every record queued before
+ * the first loss it receives one EVENTLINE_META_OVERFLOW record carrying the
+ * exact number lost, and queueing resumes.
+ *
+ * Errors: -EINVAL queue_len above max_queue_len, -ENOMEM.
+ */
+struct eventline_register_create {
+	__u32 size;
+	__u32 flags;
+	__u32 queue_len;
+	__u32 __reserved;
+};
+
+/**
+ * struct eventline_post - EVENTLINE_IOC_POST (line owner or poster fd)
+ * @size:	 in: sizeof(struct eventline_post)
+ * @flags:	 in: must be 0
+ * @type:	 in: event type, 0..EVENTLINE_TYPE_MAX
+ * @__reserved0: must be 0
+ * @payload_len: in: bytes at @payload, at most max_payload
+ * @payload:	 in: user pointer to the payload (may be 0 when @payload_len is 0)
+ * @seq:	 out: the event's sequence number on its line (first is 1)
+ *
+ * The payload is copied once and shared by every register on the line.
+ *
+ * Errors: -EINVAL bad type, -EMSGSIZE payload_len above max_payload,
+ * -EPIPE the line has closed (poster fds only), -ENOMEM.
+ */
+struct eventline_post {
+	__u32 size;
+	__u32 flags;
+	__u16 type;
+	__u16 __reserved0;
+	__u32 payload_len;
+	__u64 payload;
+	__u64 seq;
+};
+
+/**
+ * struct eventline_record - header of each record read from a register
+ * @size:	  bytes from this header to the next record (header, payload
+ *		  and zero padding to a multiple of 8)
+ * @category:	  EVENTLINE_CAT_*
+ * @type:	  type within the category
+ * @flags:	  none defined yet; readers must ignore unknown bits
+ * @depth:	  nesting depth of the post (0 for a top-level post)
+ * @header_size:  bytes of this header; the payload starts this far from
+ *		  the start of the record (a later ABI may append header fields)
+ * @seq:	  sequence number on its line (0 for META records)
+ * @line_id:	  the line, or 0 when the record is about the register
+ * @timestamp_ns: CLOCK_MONOTONIC time of the post
+ * @pid:	  poster's thread-group id in the reader's pid namespace,
+ *		  0 when not visible there or not from a process
+ * @uid:	  poster's euid in the reader's user namespace (overflowuid
+ *		  when unmapped)
+ * @payload_len:  bytes of payload following this header
+ * @__reserved1: 0
+ */
+struct eventline_record {
+	__u32 size;
+	__u16 category;
+	__u16 type;
+	__u32 flags;
+	__u16 depth;
+	__u16 header_size;
+	__u64 seq;
+	__u64 line_id;
+	__u64 timestamp_ns;
+	__u32 pid;
+	__u32 uid;
+	__u32 payload_len;
+	__u32 __reserved1;
+};
+
+/* Payload of an EVENTLINE_META_OVERFLOW record. */
+struct eventline_overflow {
+	__u64 lost;	/* events dropped since the previous overflow record */
+};
+
+/*
+ * The size of each argument struct travels in its size field, so the
+ * command numbers carry none (as VFIO does) and stay the same as the
+ * structs grow.
+ */
+#define EVENTLINE_IOC_MAGIC		0xE7
+
+#define EVENTLINE_IOC_GET_INFO		_IO(EVENTLINE_IOC_MAGIC, 0x00)
+#define EVENTLINE_IOC_LINE_CREATE	_IO(EVENTLINE_IOC_MAGIC, 0x01)
+#define EVENTLINE_IOC_LINE_OPEN		_IO(EVENTLINE_IOC_MAGIC, 0x02)
+#define EVENTLINE_IOC_REGISTER_CREATE	_IO(EVENTLINE_IOC_MAGIC, 0x03)
+#define EVENTLINE_IOC_SUBSCRIBE		_IO(EVENTLINE_IOC_MAGIC, 0x10)
+#define EVENTLINE_IOC_UNSUBSCRIBE	_IO(EVENTLINE_IOC_MAGIC, 0x11)
+#define EVENTLINE_IOC_POST		_IO(EVENTLINE_IOC_MAGIC, 0x20)
+
+/* Sizes of the first published version of each struct. */
+#define EVENTLINE_INFO_SIZE_VER0		72
+#define EVENTLINE_LINE_CREATE_SIZE_VER0		88
+#define EVENTLINE_LINE_REF_SIZE_VER0		80
+#define EVENTLINE_REGISTER_CREATE_SIZE_VER0	16
+#define EVENTLINE_POST_SIZE_VER0		32
+#define EVENTLINE_RECORD_SIZE_VER0		56
+
+#endif /* _UAPI_LINUX_EVENTLINE_H */
