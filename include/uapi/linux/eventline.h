@@ -126,7 +126,8 @@ struct eventline_info {
  * @flags:	in: EVENTLINE_FD_* for the returned owner fd
  * @mode:	in: EVENTLINE_MODE_MASK bits; the owner is the caller's fsuid/fsgid
  * @__reserved:	must be 0
- * @id:		out: the line's id, never 0 and never reused while loaded
+ * @id:		out: the line's id, never 0; ids are handed out cyclically
+ *		so a closed line's id is not soon reused
  * @name:	in: NUL-terminated name, or empty for an anonymous line
  *
  * Returns the owner fd.  Closing its last reference closes the line: every
@@ -161,7 +162,7 @@ struct eventline_line_create {
  * Errors: -ENOENT no such line, or it has closed, or (UNSUBSCRIBE) the
  * register is not subscribed to it; -EACCES the line's mode denies the
  * caller; -EINVAL both or neither of @id and @name given, bad name;
- * -EEXIST (SUBSCRIBE) already subscribed to this line; -EMFILE (SUBSCRIBE)
+ * -EEXIST (SUBSCRIBE) already subscribed to this line; -ENOSPC (SUBSCRIBE)
  * the line has max_registers_per_line subscribers.
  */
 struct eventline_line_ref {

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Reading extensible ioctl argument structs.
+ *
+ * Every eventline argument struct begins with a u32 size set by the caller.
+ * One helper validates it for all ioctls so that the rules of the uapi
+ * header (short struct, oversized struct with a non-zero tail) hold
+ * everywhere in exactly the same way.
+ */
+#include <linux/uaccess.h>
+
+#include "args.h"
+
+/**
+ * evl_args_from_user() - copy an argument struct that carries its own size
+ * @dst:	kernel copy, @ksize bytes
+ * @ksize:	sizeof() the struct as this module knows it
+ * @min_size:	size of the first published version of the struct
+ * @uarg:	user pointer; its first u32 is the caller's size
+ *
+ * Return: 0, -EFAULT, -EINVAL when the caller's size is below @min_size, or
+ * -E2BIG when it is larger than a page or has non-zero bytes beyond @ksize.
+ * A caller's struct shorter than @ksize is zero-extended.
+ */
+int evl_args_from_user(void *dst, size_t ksize, size_t min_size,
+		       const void __user *uarg)
+{
+	u32 usize;
+
+	if (get_user(usize, (const u32 __user *)uarg))
+		return -EFAULT;
+	if (usize < min_size)
+		return -EINVAL;
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
+	return copy_struct_from_user(dst, ksize, uarg, usize);
+}

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Limits on everything an unprivileged user can make the module create or
+ * hold.  They are module parameters fixed at load time (mode 0444): changing
+ * a bound under live lines would leave objects that already exceed it.
+ */
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+
+#include "limits.h"
+
+/* Hard ceilings the parameters may not exceed; they keep sizes in u32. */
+#define EVL_PAYLOAD_CEILING	(1U << 20)
+#define EVL_QUEUE_CEILING	(1U << 20)
+
+unsigned int evl_max_lines_per_user = 128;
+module_param_named(max_lines_per_user, evl_max_lines_per_user, uint, 0444);
+MODULE_PARM_DESC(max_lines_per_user, "Lines one user may own at once (default 128)");
+
+unsigned int evl_max_registers_per_line = 1024;
+module_param_named(max_registers_per_line, evl_max_registers_per_line, uint, 0444);
+MODULE_PARM_DESC(max_registers_per_line, "Registers subscribed to one line (default 1024)");
+
+unsigned int evl_max_payload = 4096;
+module_param_named(max_payload, evl_max_payload, uint, 0444);
+MODULE_PARM_DESC(max_payload, "Largest event payload in bytes (default 4096, at most 1 MiB)");
+
+unsigned int evl_max_queue_len = 65536;
+module_param_named(max_queue_len, evl_max_queue_len, uint, 0444);
+MODULE_PARM_DESC(max_queue_len, "Largest register queue in records (default 65536, at most 1M)");
+
+unsigned int evl_default_queue_len = 1024;
+module_param_named(default_queue_len, evl_default_queue_len, uint, 0444);
+MODULE_PARM_DESC(default_queue_len, "Queue length of a register that asks for none (default 1024)");
+
+int evl_limits_check(void)
+{
+	if (!evl_max_lines_per_user || !evl_max_registers_per_line) {
+		pr_err("max_lines_per_user and max_registers_per_line must be at least 1\n");
+		return -EINVAL;
+	}
+	if (evl_max_payload > EVL_PAYLOAD_CEILING) {
+		pr_err("max_payload %u exceeds %u\n", evl_max_payload, EVL_PAYLOAD_CEILING);
+		return -EINVAL;
+	}
+	if (!evl_max_queue_len || evl_max_queue_len > EVL_QUEUE_CEILING) {
+		pr_err("max_queue_len must be 1..%u\n", EVL_QUEUE_CEILING);
+		return -EINVAL;
+	}
+	if (!evl_default_queue_len || evl_default_queue_len > evl_max_queue_len) {
+		pr_err("default_queue_len must be 1..max_queue_len\n");
+		return -EINVAL;
+	}
+	return 0;
+}

@@ -1,0 +1,472 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Lines: creation, lookup, permissions, posting, and closing.
+ *
+ * A line lives as long as its owner file.  The owner fd (LINE_CREATE) and
+ * poster fds (LINE_OPEN) both post; closing the owner closes the line:
+ * it leaves the id and name tables, refuses further posts, and every
+ * subscription receives its LINE_CLOSED record.  The struct itself is
+ * reference counted (owner, poster fds, subscriptions, lookups in flight)
+ * and freed after an RCU grace period because id lookups are lockless.
+ *
+ * LOCKING
+ *
+ * evl_lines_mutex (global, sleeping) protects the name table and the
+ * per-user line counts.  Only line creation, name lookup and close take it:
+ * never posts or reads.
+ *
+ * evl_lines (xarray) maps ids to lines; its own lock serialises updates and
+ * lookups run under RCU, taking a reference with kref_get_unless_zero().
+ *
+ * line->post_lock (spinlock, irq-safe) serialises posts on one line so that
+ * sequence numbers and queue order agree in every register, and orders the
+ * owner's close against posts: once line->dead is set under it no post can
+ * reach a register.
+ *
+ * line->lock protects the chain; see chain.c.
+ *
+ * Nesting: evl_lines_mutex -> line->lock -> register locks;
+ *	    line->post_lock -> reg->lock (via the chain walk).
+ */
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/ctype.h>
+#include <linux/fs.h>
+#include <linux/hashtable.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/stringhash.h>
+#include <linux/uaccess.h>
+#include <linux/user_namespace.h>
+#include <linux/xarray.h>
+
+#include "args.h"
+#include "chain.h"
+#include "event.h"
+#include "fd.h"
+#include "flags.h"
+#include "limits.h"
+#include "line.h"
+
+/* Lines one user owns, for max_lines_per_user. */
+struct evl_user {
+	struct hlist_node node;
+	kuid_t uid;
+	unsigned int nr_lines;
+};
+
+static DEFINE_MUTEX(evl_lines_mutex);
+static DEFINE_HASHTABLE(evl_line_names, 8);
+static DEFINE_HASHTABLE(evl_users, 6);
+static DEFINE_XARRAY_ALLOC1(evl_lines);
+static u32 evl_next_line_id;
+
+static const struct file_operations evl_line_owner_fops;
+static const struct file_operations evl_line_poster_fops;
+
+/*
+ * A name is printable ASCII without blanks, NUL-terminated inside the
+ * field, with only zeroes after the NUL: the tail may gain a meaning later.
+ * Returns its length, 0 for an empty name, or -EINVAL.
+ */
+static int evl_name_check(const char name[EVENTLINE_NAME_MAX])
+{
+	size_t len = strnlen(name, EVENTLINE_NAME_MAX);
+	size_t i;
+
+	if (len == EVENTLINE_NAME_MAX)
+		return -EINVAL;
+	for (i = 0; i < len; i++)
+		if (!isgraph(name[i]))
+			return -EINVAL;
+	if (memchr_inv(name + len, 0, EVENTLINE_NAME_MAX - len))
+		return -EINVAL;
+	return len;
+}
+
+static u32 evl_name_hash(const struct user_namespace *ns, const char *name)
+{
+	return full_name_hash(ns, name, strlen(name));
+}
+
+/* Caller holds evl_lines_mutex. */
+static struct evl_line *evl_name_find(const struct user_namespace *ns,
+				      const char *name)
+{
+	struct evl_line *line;
+
+	lockdep_assert_held(&evl_lines_mutex);
+	hash_for_each_possible(evl_line_names, line, name_node,
+			       evl_name_hash(ns, name))
+		if (line->user_ns == ns && !strcmp(line->name, name))
+			return line;
+	return NULL;
+}
+
+/* Count one more line against its owner's limit; caller holds the mutex. */
+static int evl_user_charge(struct evl_line *line)
+{
+	struct evl_user *user;
+
+	lockdep_assert_held(&evl_lines_mutex);
+	hash_for_each_possible(evl_users, user, node, __kuid_val(line->uid))
+		if (uid_eq(user->uid, line->uid))
+			goto found;
+
+	user = kzalloc(sizeof(*user), GFP_KERNEL_ACCOUNT);
+	if (!user)
+		return -ENOMEM;
+	user->uid = line->uid;
+	hash_add(evl_users, &user->node, __kuid_val(user->uid));
+found:
+	if (user->nr_lines >= evl_max_lines_per_user) {
+		if (!user->nr_lines) {
+			hash_del(&user->node);
+			kfree(user);
+		}
+		return -EMFILE;
+	}
+	user->nr_lines++;
+	line->user = user;
+	return 0;
+}
+
+static void evl_user_uncharge(struct evl_line *line)
+{
+	struct evl_user *user = line->user;
+
+	lockdep_assert_held(&evl_lines_mutex);
+	if (--user->nr_lines)
+		return;
+	hash_del(&user->node);
+	kfree(user);
+}
+
+/* Make @line findable by id and name; it then counts against its owner. */
+static int evl_line_publish(struct evl_line *line)
+{
+	int err;
+
+	mutex_lock(&evl_lines_mutex);
+	if (line->name[0] && evl_name_find(line->user_ns, line->name)) {
+		err = -EEXIST;
+		goto out;
+	}
+	err = evl_user_charge(line);
+	if (err)
+		goto out;
+	err = xa_alloc_cyclic(&evl_lines, &line->id, line, xa_limit_32b,
+			      &evl_next_line_id, GFP_KERNEL_ACCOUNT);
+	if (err < 0) {
+		evl_user_uncharge(line);
+		goto out;
+	}
+	err = 0;
+	if (line->name[0])
+		hash_add(evl_line_names, &line->name_node,
+			 evl_name_hash(line->user_ns, line->name));
+out:
+	mutex_unlock(&evl_lines_mutex);
+	return err;
+}
+
+static void evl_line_unpublish(struct evl_line *line)
+{
+	mutex_lock(&evl_lines_mutex);
+	xa_erase(&evl_lines, line->id);
+	if (line->name[0])
+		hash_del(&line->name_node);
+	evl_user_uncharge(line);
+	mutex_unlock(&evl_lines_mutex);
+}
+
+static void evl_line_free(struct kref *ref)
+{
+	struct evl_line *line = container_of(ref, struct evl_line, ref);
+
+	WARN_ON_ONCE(!list_empty(&line->chain));
+	put_user_ns(line->user_ns);
+	kfree_rcu(line, rcu);
+}
+
+void evl_line_put(struct evl_line *line)
+{
+	kref_put(&line->ref, evl_line_free);
+}
+
+/*
+ * Close the line: no new lookups, no new posts, every subscriber told.
+ * Runs once, when the owner file is released (or creation fails after the
+ * line was published).
+ */
+static void evl_line_close(struct evl_line *line)
+{
+	unsigned long flags;
+
+	evl_line_unpublish(line);
+
+	spin_lock_irqsave(&line->post_lock, flags);
+	line->dead = true;
+	spin_unlock_irqrestore(&line->post_lock, flags);
+
+	evl_chain_close(line);
+	evl_line_put(line);
+}
+
+/*
+ * Like a file's permission check: owner, group, then other bits, with
+ * CAP_DAC_OVERRIDE in the line's user namespace overriding.
+ */
+static int evl_line_permission(const struct evl_line *line, int may_mask)
+{
+	umode_t mode = line->mode;
+
+	if (uid_eq(current_fsuid(), line->uid))
+		mode >>= 6;
+	else if (in_group_p(line->gid))
+		mode >>= 3;
+
+	if (!(may_mask & ~mode & (MAY_READ | MAY_WRITE)))
+		return 0;
+	if (ns_capable(line->user_ns, CAP_DAC_OVERRIDE))
+		return 0;
+	return -EACCES;
+}
+
+/**
+ * evl_line_lookup() - find a line by id or name and check access to it
+ * @ref:	the caller's line reference, already copied in; on success
+ *		@ref->id is set to the line's id
+ * @may_mask:	MAY_READ to subscribe, MAY_WRITE to post
+ *
+ * Return: the line with a reference held, or ERR_PTR(-EINVAL) when @ref
+ * gives both or neither of id and name, -ENOENT, -EACCES.
+ */
+struct evl_line *evl_line_lookup(struct eventline_line_ref *ref, int may_mask)
+{
+	struct evl_line *line = NULL;
+	int len, err;
+
+	len = evl_name_check(ref->name);
+	if (len < 0 || !ref->id == !len)
+		return ERR_PTR(-EINVAL);
+
+	if (ref->id) {
+		rcu_read_lock();
+		if (ref->id <= U32_MAX)
+			line = xa_load(&evl_lines, ref->id);
+		if (line && !kref_get_unless_zero(&line->ref))
+			line = NULL;
+		rcu_read_unlock();
+	} else {
+		mutex_lock(&evl_lines_mutex);
+		line = evl_name_find(current_user_ns(), ref->name);
+		if (line)
+			kref_get(&line->ref);
+		mutex_unlock(&evl_lines_mutex);
+	}
+	if (!line)
+		return ERR_PTR(-ENOENT);
+
+	err = evl_line_permission(line, may_mask);
+	if (err) {
+		evl_line_put(line);
+		return ERR_PTR(err);
+	}
+	ref->id = line->id;
+	return line;
+}
+
+long evl_line_create(void __user *uarg)
+{
+	struct eventline_line_create __user *ucreate = uarg;
+	struct eventline_line_create args;
+	struct evl_new_fd nfd;
+	struct evl_line *line;
+	int err;
+
+	err = evl_args_from_user(&args, sizeof(args),
+				 EVENTLINE_LINE_CREATE_SIZE_VER0, uarg);
+	if (err)
+		return err;
+	if (args.flags & ~EVL_LINE_CREATE_FLAGS ||
+	    args.mode & ~EVENTLINE_MODE_MASK ||
+	    args.__reserved || evl_name_check(args.name) < 0)
+		return -EINVAL;
+
+	line = kzalloc(sizeof(*line), GFP_KERNEL_ACCOUNT);
+	if (!line)
+		return -ENOMEM;
+	kref_init(&line->ref);
+	line->mode = args.mode;
+	line->uid = current_fsuid();
+	line->gid = current_fsgid();
+	line->user_ns = get_user_ns(current_user_ns());
+	spin_lock_init(&line->post_lock);
+	spin_lock_init(&line->lock);
+	INIT_LIST_HEAD(&line->chain);
+	strscpy(line->name, args.name, sizeof(line->name));
+
+	err = evl_line_publish(line);
+	if (err) {
+		evl_line_put(line);
+		return err;
+	}
+
+	/* From here on the line is visible: undo through evl_line_close(). */
+	err = evl_fd_prepare(&nfd, "[eventline-line]", &evl_line_owner_fops,
+			     line, O_RDWR, args.flags);
+	if (err) {
+		evl_line_close(line);
+		return err;
+	}
+	if (put_user((u64)line->id, &ucreate->id)) {
+		evl_fd_abort(&nfd);
+		return -EFAULT;
+	}
+	return evl_fd_install(&nfd);
+}
+
+long evl_line_open(void __user *uarg)
+{
+	struct eventline_line_ref __user *uref = uarg;
+	struct eventline_line_ref args;
+	struct evl_new_fd nfd;
+	struct evl_line *line;
+	int err;
+
+	err = evl_args_from_user(&args, sizeof(args),
+				 EVENTLINE_LINE_REF_SIZE_VER0, uarg);
+	if (err)
+		return err;
+	if (args.flags & ~EVL_LINE_OPEN_FLAGS)
+		return -EINVAL;
+
+	line = evl_line_lookup(&args, MAY_WRITE);
+	if (IS_ERR(line))
+		return PTR_ERR(line);
+
+	err = evl_fd_prepare(&nfd, "[eventline-line]", &evl_line_poster_fops,
+			     line, O_RDWR, args.flags);
+	if (err) {
+		evl_line_put(line);
+		return err;
+	}
+	if (put_user(args.id, &uref->id)) {
+		evl_fd_abort(&nfd);
+		return -EFAULT;
+	}
+	return evl_fd_install(&nfd);
+}
+
+static long evl_line_post(struct evl_line *line,
+			  struct eventline_post __user *upost)
+{
+	struct eventline_post args;
+	struct evl_event *ev;
+	unsigned long flags;
+	u64 seq;
+	int err;
+
+	err = evl_args_from_user(&args, sizeof(args),
+				 EVENTLINE_POST_SIZE_VER0, upost);
+	if (err)
+		return err;
+	if (args.flags & ~EVL_POST_FLAGS || args.__reserved0 ||
+	    args.type > EVENTLINE_TYPE_MAX)
+		return -EINVAL;
+	if (args.payload_len > evl_max_payload)
+		return -EMSGSIZE;
+
+	/* The one copy of the payload; every register shares it. */
+	ev = evl_event_alloc(args.payload_len, GFP_KERNEL_ACCOUNT);
+	if (!ev)
+		return -ENOMEM;
+	if (copy_from_user(ev->payload, u64_to_user_ptr(args.payload),
+			   args.payload_len)) {
+		evl_event_put(ev);
+		return -EFAULT;
+	}
+	ev->category = EVENTLINE_CAT_LINE;
+	ev->type = args.type;
+	ev->line_id = line->id;
+
+	spin_lock_irqsave(&line->post_lock, flags);
+	if (line->dead) {
+		spin_unlock_irqrestore(&line->post_lock, flags);
+		evl_event_put(ev);
+		return -EPIPE;
+	}
+	seq = ++line->seq;
+	ev->seq = seq;
+	evl_chain_deliver(line, ev);
+	spin_unlock_irqrestore(&line->post_lock, flags);
+	evl_event_put(ev);
+
+	if (put_user(seq, &upost->seq))
+		return -EFAULT;
+	return 0;
+}
+
+static long evl_line_ioctl(struct file *file, unsigned int cmd,
+			   unsigned long arg)
+{
+	switch (cmd) {
+	case EVENTLINE_IOC_POST:
+		return evl_line_post(file->private_data, (void __user *)arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int evl_line_owner_release(struct inode *inode, struct file *file)
+{
+	evl_line_close(file->private_data);
+	return 0;
+}
+
+static int evl_line_poster_release(struct inode *inode, struct file *file)
+{
+	evl_line_put(file->private_data);
+	return 0;
+}
+
+static void evl_line_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	struct evl_line *line = file->private_data;
+
+	seq_printf(m, "eventline-line:\t%u\n", line->id);
+	seq_printf(m, "name:\t%s\n", line->name);
+	seq_printf(m, "owner:\t%s\n",
+		   file->f_op == &evl_line_owner_fops ? "yes" : "no");
+	seq_printf(m, "mode:\t%04o\n", line->mode);
+	seq_printf(m, "uid:\t%u\n", from_kuid_munged(seq_user_ns(m), line->uid));
+	seq_printf(m, "gid:\t%u\n", from_kgid_munged(seq_user_ns(m), line->gid));
+	seq_printf(m, "registers:\t%u\n", READ_ONCE(line->nr_subs));
+	seq_printf(m, "seq:\t%llu\n", READ_ONCE(line->seq));
+}
+
+static const struct file_operations evl_line_owner_fops = {
+	.owner		= THIS_MODULE,
+	.release	= evl_line_owner_release,
+	.unlocked_ioctl	= evl_line_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.show_fdinfo	= evl_line_show_fdinfo,
+};
+
+static const struct file_operations evl_line_poster_fops = {
+	.owner		= THIS_MODULE,
+	.release	= evl_line_poster_release,
+	.unlocked_ioctl	= evl_line_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.show_fdinfo	= evl_line_show_fdinfo,
+};
+
+/* Called at module exit, when no file can hold a line any more. */
+void evl_lines_exit(void)
+{
+	WARN_ON(!xa_empty(&evl_lines));
+	xa_destroy(&evl_lines);
+}
