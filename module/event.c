@@ -56,7 +56,7 @@ void evl_record_init(struct eventline_record *rec, u16 category, u16 type,
 		     u32 payload_len)
 {
 	memset(rec, 0, sizeof(*rec));
-	rec->size = ALIGN(sizeof(*rec) + payload_len, 8);
+	rec->size = ALIGN(sizeof(*rec) + payload_len, EVENTLINE_RECORD_ALIGN);
 	rec->header_size = sizeof(*rec);
 	rec->category = category;
 	rec->type = type;

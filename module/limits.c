@@ -6,12 +6,13 @@
  */
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/sizes.h>
 
 #include "limits.h"
 
 /* Hard ceilings the parameters may not exceed; they keep sizes in u32. */
-#define EVL_PAYLOAD_CEILING	(1U << 20)
-#define EVL_QUEUE_CEILING	(1U << 20)
+#define EVL_PAYLOAD_CEILING	SZ_1M
+#define EVL_QUEUE_CEILING	SZ_1M
 
 unsigned int evl_max_lines_per_user = 128;
 module_param_named(max_lines_per_user, evl_max_lines_per_user, uint, 0444);

@@ -15,8 +15,9 @@
  *    LINE_CLOSED record at the tail position of that moment (closed_at),
  *    after every event of that line.  They wait on reg->closed in order.
  *
- * At equal positions a LINE_CLOSED record comes before the OVERFLOW record
- * and both before the event in the ring slot.
+ * At equal positions the OVERFLOW record comes first (the lost events may
+ * be those of the line that then closed), then LINE_CLOSED records, then
+ * the event in the ring slot.
  *
  * read() returns 0 (and poll() EPOLLHUP) once a line has closed, no
  * subscription is live, and every record has been read.
@@ -198,15 +199,15 @@ static void evl_register_peek(struct evl_register *reg, struct evl_next *next)
 	spin_lock_irq(&reg->lock);
 	sub = list_first_entry_or_null(&reg->closed, struct evl_sub,
 				       closed_node);
-	if (sub && sub->closed_at == reg->head) {
+	if (reg->head == reg->tail && reg->lost) {
+		next->kind = EVL_NEXT_OVERFLOW;
+		next->lost = reg->lost;
+	} else if (sub && sub->closed_at == reg->head) {
 		next->kind = EVL_NEXT_CLOSED;
 		next->sub = sub;
 	} else if (reg->head != reg->tail) {
 		next->kind = EVL_NEXT_EVENT;
 		next->ev = reg->ring[reg->head & reg->ring_mask];
-	} else if (reg->lost) {
-		next->kind = EVL_NEXT_OVERFLOW;
-		next->lost = reg->lost;
 	} else {
 		next->kind = EVL_NEXT_NONE;
 	}

@@ -18,7 +18,7 @@ struct fasync_struct;
  * subscriptions.  See register.c for the queue and its locking.
  */
 struct evl_register {
-	spinlock_t lock;
+	spinlock_t lock;			/* the queue; see register.c */
 	struct evl_event **ring;	/* ring_mask + 1 slots */
 	u32 ring_mask;
 	u32 queue_len;			/* records the queue may hold */

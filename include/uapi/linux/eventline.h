@@ -6,8 +6,9 @@
  *
  * Objects
  * -------
- * /dev/eventline is the control device.  Every open of it gives a control fd
- * on which lines and registers are created.
+ * /dev/eventline is the control device (mode 0666: anyone may open it
+ * read-write; access to each line is decided by the line's mode).  Every
+ * open of it gives a control fd on which lines and registers are created.
  *
  * A *line* is a broadcast channel.  EVENTLINE_IOC_LINE_CREATE returns the
  * owner fd of a new line: the line lives exactly as long as that fd (and its
@@ -49,6 +50,9 @@
 
 #include <linux/types.h>
 #include <linux/ioctl.h>
+
+/* Records start at multiples of this from the start of a read() buffer. */
+#define EVENTLINE_RECORD_ALIGN		8
 
 /* Raised when the ABI gains something a caller may want to probe for. */
 #define EVENTLINE_API_VERSION		1
@@ -183,7 +187,8 @@ struct eventline_line_ref {
  * Returns the register fd.  When the queue is full, newer events are
  * dropped and counted: once the reader has read every record queued before
  * the first loss it receives one EVENTLINE_META_OVERFLOW record carrying the
- * exact number lost, and queueing resumes.
+ * exact number lost, and queueing resumes.  META records never take a queue
+ * slot and are never dropped: a full queue still delivers LINE_CLOSED.
  *
  * Errors: -EINVAL queue_len above max_queue_len, -ENOMEM.
  */

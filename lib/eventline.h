@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libeventline: userspace access to the eventline kernel module.
+ *
+ * Conventions (shared with liburing and libbpf):
+ *  - every call returns >= 0 on success or a negative errno value; callers
+ *    never need to look at errno;
+ *  - the library never prints;
+ *  - options structs start with "size_t sz", which the caller sets to
+ *    sizeof() the struct it was compiled with.  A NULL options pointer means
+ *    defaults; sz == 0 or too small for the first version of the struct gives
+ *    -EINVAL; bytes beyond what this library knows must be zero, else -E2BIG.
+ *    Always zero the whole struct before filling it in.
+ *
+ * The kernel ABI is <linux/eventline.h>; this header includes it.
+ */
+#ifndef EVENTLINE_H
+#define EVENTLINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/eventline.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define EL_VERSION_MAJOR	0
+#define EL_VERSION_MINOR	1
+#define EL_VERSION_PATCH	0
+
+#ifndef EL_API
+#define EL_API __attribute__((visibility("default")))
+#endif
+
+/* "MAJOR.MINOR.PATCH" of the library actually loaded. */
+EL_API const char *el_version(void);
+
+/* Control device */
+
+struct el_ctx;
+
+struct el_open_opts {
+	size_t sz;
+	const char *path;	/* device node; NULL: "/dev/eventline" */
+};
+
+EL_API int el_ctx_open(struct el_ctx **ctxp, const struct el_open_opts *opts);
+EL_API void el_ctx_close(struct el_ctx *ctx);
+EL_API int el_ctx_fd(const struct el_ctx *ctx);
+EL_API int el_info(struct el_ctx *ctx, struct eventline_info *info);
+
+/* Lines */
+
+struct el_line_opts {
+	size_t sz;
+	uint32_t mode;		/* EVENTLINE_MODE_MASK bits */
+	uint32_t fd_flags;	/* EVENTLINE_FD_* for the owner fd */
+};
+
+/* Defaults when the options pointer is NULL. */
+#define EL_LINE_DEFAULT_MODE		0644
+#define EL_DEFAULT_FD_FLAGS		EVENTLINE_FD_CLOEXEC
+
+EL_API int el_line_create(struct el_ctx *ctx, const char *name,
+			  const struct el_line_opts *opts, uint64_t *id_out);
+EL_API int el_line_open(struct el_ctx *ctx, const char *name, uint64_t id,
+			uint32_t fd_flags, uint64_t *id_out);
+EL_API int el_post(int line_fd, uint16_t type, const void *payload, size_t len,
+		   uint64_t *seq_out);
+
+/* Registers */
+
+struct el_register_opts {
+	size_t sz;
+	uint32_t queue_len;	/* records; 0: the module's default */
+	uint32_t fd_flags;	/* EVENTLINE_FD_* for the register fd */
+};
+
+EL_API int el_register_create(struct el_ctx *ctx,
+			      const struct el_register_opts *opts);
+EL_API int el_subscribe(int reg_fd, const char *name, uint64_t id,
+			uint64_t *id_out);
+EL_API int el_unsubscribe(int reg_fd, uint64_t id);
+EL_API ssize_t el_read(int reg_fd, void *buf, size_t len);
+
+/*
+ * Records: decoding and encoding of the stream read from a register.  Pure
+ * functions over a caller's buffer; no kernel needed.
+ */
+
+/* One decoded record; payload points into the buffer it was decoded from. */
+struct el_record {
+	uint16_t category;	/* EVENTLINE_CAT_* */
+	uint16_t type;
+	uint32_t flags;
+	uint16_t depth;
+	uint64_t seq;
+	uint64_t line_id;
+	uint64_t timestamp_ns;
+	uint32_t pid;
+	uint32_t uid;
+	const void *payload;
+	uint32_t payload_len;
+};
+
+struct el_record_iter {
+	const unsigned char *pos;
+	const unsigned char *end;
+};
+
+EL_API void el_record_iter_init(struct el_record_iter *it, const void *buf,
+				size_t len);
+EL_API int el_record_next(struct el_record_iter *it, struct el_record *rec);
+EL_API ssize_t el_record_encode(void *buf, size_t len,
+				const struct el_record *rec);
+EL_API int el_record_overflow_lost(const struct el_record *rec, uint64_t *lost);
+EL_API const char *el_category_name(uint16_t category);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EVENTLINE_H */

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libeventline internals.  Nothing here is exported: the objects are built
+ * with -fvisibility=hidden and only EL_API symbols reach the dynamic table.
+ * Internal helpers are named el__* so they cannot clash with public names.
+ */
+#ifndef EL_INTERNAL_H
+#define EL_INTERNAL_H
+
+#include <stddef.h>
+#include "eventline.h"
+
+#define el__offsetofend(type, member) \
+	(offsetof(type, member) + sizeof(((type *)0)->member))
+
+struct el_ctx {
+	int fd;		/* the open control device */
+};
+
+int el__opts_check(const void *opts, size_t min_sz, size_t known_sz);
+
+/*
+ * Validate an options struct.  @last_v0 is the last member of the first
+ * published version of the struct: callers built against that version pass
+ * a sz that ends there, and must keep working when the struct grows.
+ */
+#define EL_OPTS_CHECK(opts, type, last_v0)				\
+	el__opts_check((opts), el__offsetofend(struct type, last_v0),	\
+		       sizeof(struct type))
+
+/*
+ * Read an option, or @def when the caller passed no options or a struct too
+ * old to contain the field.  Only use after EL_OPTS_CHECK() succeeded.
+ */
+#define EL_OPTS_GET(opts, field, def)					\
+	((opts) && (opts)->sz >=					\
+	 el__offsetofend(__typeof__(*(opts)), field) ? (opts)->field : (def))
+
+int el__line_ref_init(struct eventline_line_ref *ref, const char *name,
+		      uint64_t id, uint32_t flags);
+int el__copy_name(char dst[EVENTLINE_NAME_MAX], const char *name);
+
+#endif /* EL_INTERNAL_H */

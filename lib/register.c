@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Registers: creating one, attaching it to lines and reading its queue.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+int el_register_create(struct el_ctx *ctx, const struct el_register_opts *opts)
+{
+	struct eventline_register_create arg;
+	int fd, err;
+
+	if (!ctx)
+		return -EINVAL;
+	err = EL_OPTS_CHECK(opts, el_register_opts, fd_flags);
+	if (err)
+		return err;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.size = sizeof(arg);
+	arg.flags = EL_OPTS_GET(opts, fd_flags, EL_DEFAULT_FD_FLAGS);
+	arg.queue_len = EL_OPTS_GET(opts, queue_len, 0);
+
+	fd = ioctl(ctx->fd, EVENTLINE_IOC_REGISTER_CREATE, &arg);
+	return fd < 0 ? -errno : fd;
+}
+
+int el_subscribe(int reg_fd, const char *name, uint64_t id, uint64_t *id_out)
+{
+	struct eventline_line_ref ref;
+	int err;
+
+	err = el__line_ref_init(&ref, name, id, 0);
+	if (err)
+		return err;
+	if (ioctl(reg_fd, EVENTLINE_IOC_SUBSCRIBE, &ref) < 0)
+		return -errno;
+	if (id_out)
+		*id_out = ref.id;
+	return 0;
+}
+
+int el_unsubscribe(int reg_fd, uint64_t id)
+{
+	struct eventline_line_ref ref;
+	int err;
+
+	/* The kernel unsubscribes by id only: a name may already name another line. */
+	err = el__line_ref_init(&ref, NULL, id, 0);
+	if (err)
+		return err;
+	if (ioctl(reg_fd, EVENTLINE_IOC_UNSUBSCRIBE, &ref) < 0)
+		return -errno;
+	return 0;
+}
+
+ssize_t el_read(int reg_fd, void *buf, size_t len)
+{
+	ssize_t ret;
+
+	if (!buf)
+		return -EINVAL;
+	ret = read(reg_fd, buf, len);
+	return ret < 0 ? -errno : ret;
+}
