@@ -34,7 +34,7 @@ static long evl_ctl_get_info(struct eventline_info __user *uinfo)
 	usize = info.size;
 
 	memset(&info, 0, sizeof(info));
-	info.size = sizeof(info);
+	info.size = usize;
 	info.api_version = EVENTLINE_API_VERSION;
 	info.record_size = sizeof(struct eventline_record);
 	info.categories = EVL_CATEGORIES;
@@ -51,7 +51,6 @@ static long evl_ctl_get_info(struct eventline_info __user *uinfo)
 	info.default_queue_len = evl_default_queue_len;
 	info.name_max = EVENTLINE_NAME_MAX;
 
-	/* info.size tells the caller how much of the struct we know. */
 	if (copy_to_user(uinfo, &info, min_t(size_t, usize, sizeof(info))))
 		return -EFAULT;
 	return 0;

@@ -30,7 +30,6 @@
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
-#include <linux/ctype.h>
 #include <linux/fs.h>
 #include <linux/hashtable.h>
 #include <linux/module.h>
@@ -78,8 +77,9 @@ static int evl_name_check(const char name[EVENTLINE_NAME_MAX])
 
 	if (len == EVENTLINE_NAME_MAX)
 		return -EINVAL;
+	/* Not isgraph(): the kernel's ctype table accepts Latin-1 too. */
 	for (i = 0; i < len; i++)
-		if (!isgraph(name[i]))
+		if ((unsigned char)name[i] <= ' ' || (unsigned char)name[i] > '~')
 			return -EINVAL;
 	if (memchr_inv(name + len, 0, EVENTLINE_NAME_MAX - len))
 		return -EINVAL;

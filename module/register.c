@@ -364,7 +364,7 @@ static __poll_t evl_register_poll(struct file *file, poll_table *wait)
 	spin_lock_irq(&reg->lock);
 	if (evl_register_has_record(reg))
 		mask |= EPOLLIN | EPOLLRDNORM;
-	if (evl_register_hung_up(reg))
+	else if (evl_register_hung_up(reg))
 		mask |= EPOLLHUP;
 	spin_unlock_irq(&reg->lock);
 	return mask;

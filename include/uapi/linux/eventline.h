@@ -30,11 +30,13 @@
  * to one page: a shorter struct means the missing tail fields are zero; a
  * longer one must have a zero tail beyond what the kernel knows, else
  * -E2BIG.  Unknown flag bits and non-zero __reserved fields give -EINVAL.
- * Output fields are written back only as far as the caller's size reaches.
+ * The size field is never written; output fields are written back only as
+ * far as the caller's size reaches.
  *
- * Errors common to all ioctls: -EFAULT bad pointer, -EINVAL bad size, flags,
- * reserved field or value, -E2BIG non-zero unknown tail, -ENOTTY command not
- * valid on this kind of fd.
+ * Errors common to all ioctls: -EFAULT bad pointer, -EINVAL size below the
+ * first version, bad flags, reserved field or value, -E2BIG size above one
+ * page or a non-zero unknown tail, -ENOTTY command not valid on this kind
+ * of fd.
  *
  * Records
  * -------

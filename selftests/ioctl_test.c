@@ -1,0 +1,681 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ioctl_test - the rules every eventline ioctl shares, checked on all of
+ * them from one table.
+ *
+ * The uapi header promises the same behaviour everywhere: a size field
+ * (short -> EINVAL, bigger with a non-zero tail -> E2BIG, bigger with a
+ * zero tail -> accepted, above a page -> EINVAL), unknown flag bits and
+ * non-zero __reserved fields -> EINVAL, bad pointers -> EFAULT, a command
+ * on the wrong kind of fd -> ENOTTY, and output written only as far as
+ * the caller's size reaches.  A new ioctl gets all of this by adding one
+ * row to abi_cmds[].
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "util.h"
+
+enum fd_kind {
+	FD_CTL,		/* /dev/eventline */
+	FD_OWNER,	/* LINE_CREATE */
+	FD_POSTER,	/* LINE_OPEN */
+	FD_REG,		/* REGISTER_CREATE */
+	FD_NR,
+};
+
+static const char *const fd_kind_name[FD_NR] = {
+	"control", "line owner", "line poster", "register",
+};
+
+/* One fd of each kind, plus what the arguments refer to. */
+struct abi_ctx {
+	struct eventline_info info;
+	int fd[FD_NR];
+	uint64_t line_id;
+	char line_name[EVENTLINE_NAME_MAX];
+};
+
+#define ABI_BUF	(3 * 4096)
+
+struct abi_cmd {
+	const char *name;
+	unsigned long cmd;
+	unsigned int kinds;		/* bitmask of (1 << FD_*) it works on */
+	size_t ver0;			/* EVENTLINE_*_SIZE_VER0 */
+	size_t size;			/* sizeof() the struct */
+	/* flags the kernel accepts, from GET_INFO */
+	uint32_t (*valid_flags)(const struct abi_ctx *c);
+	/* reserved fields: offset and width, 0 width for none */
+	size_t rsv_off[2], rsv_len[2];
+	/* build a valid argument in @arg (zeroed, size set by the caller) */
+	void (*prep)(struct abi_ctx *c, void *arg);
+	/* undo whatever a call did (close fds, unsubscribe); @ret is its result */
+	void (*undo)(struct abi_ctx *c, void *arg, long ret);
+};
+
+static uint32_t flags_none(const struct abi_ctx *c)
+{
+	(void)c;
+	return 0;
+}
+
+static uint32_t flags_line_create(const struct abi_ctx *c)
+{
+	return c->info.line_create_flags;
+}
+
+static uint32_t flags_line_open(const struct abi_ctx *c)
+{
+	return c->info.line_open_flags;
+}
+
+static uint32_t flags_register(const struct abi_ctx *c)
+{
+	return c->info.register_flags;
+}
+
+static uint32_t flags_subscribe(const struct abi_ctx *c)
+{
+	return c->info.subscribe_flags;
+}
+
+static uint32_t flags_post(const struct abi_ctx *c)
+{
+	return c->info.post_flags;
+}
+
+static void prep_nothing(struct abi_ctx *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+}
+
+static void prep_line_create(struct abi_ctx *c, void *arg)
+{
+	struct eventline_line_create *lc = arg;
+
+	(void)c;
+	lc->mode = 0600;
+}
+
+static void prep_line_ref(struct abi_ctx *c, void *arg)
+{
+	struct eventline_line_ref *ref = arg;
+
+	ref->id = c->line_id;
+}
+
+static void prep_unsubscribe(struct abi_ctx *c, void *arg)
+{
+	struct eventline_line_ref *ref = arg;
+
+	ASSERT_OK(tu_subscribe(c->fd[FD_REG], c->line_id, NULL));
+	ref->id = c->line_id;
+}
+
+static void prep_post(struct abi_ctx *c, void *arg)
+{
+	struct eventline_post *p = arg;
+
+	(void)c;
+	p->type = 1;
+}
+
+static void undo_nothing(struct abi_ctx *c, void *arg, long ret)
+{
+	(void)c;
+	(void)arg;
+	(void)ret;
+}
+
+static void undo_close(struct abi_ctx *c, void *arg, long ret)
+{
+	(void)c;
+	(void)arg;
+	if (ret >= 0)
+		close(ret);
+}
+
+static void undo_subscribe(struct abi_ctx *c, void *arg, long ret)
+{
+	(void)arg;
+	if (ret >= 0)
+		EXPECT_OK(tu_unsubscribe(c->fd[FD_REG], c->line_id));
+}
+
+static void undo_unsubscribe(struct abi_ctx *c, void *arg, long ret)
+{
+	(void)arg;
+	/* A call that failed left the subscription in place. */
+	if (ret < 0)
+		EXPECT_OK(tu_unsubscribe(c->fd[FD_REG], c->line_id));
+}
+
+static const struct abi_cmd abi_cmds[] = {
+	{
+		.name = "GET_INFO", .cmd = EVENTLINE_IOC_GET_INFO,
+		.kinds = 1 << FD_CTL,
+		.ver0 = EVENTLINE_INFO_SIZE_VER0,
+		.size = sizeof(struct eventline_info),
+		.valid_flags = flags_none,
+		.prep = prep_nothing, .undo = undo_nothing,
+	},
+	{
+		.name = "LINE_CREATE", .cmd = EVENTLINE_IOC_LINE_CREATE,
+		.kinds = 1 << FD_CTL,
+		.ver0 = EVENTLINE_LINE_CREATE_SIZE_VER0,
+		.size = sizeof(struct eventline_line_create),
+		.valid_flags = flags_line_create,
+		.rsv_off = { offsetof(struct eventline_line_create, __reserved) },
+		.rsv_len = { sizeof(((struct eventline_line_create *)0)->__reserved) },
+		.prep = prep_line_create, .undo = undo_close,
+	},
+	{
+		.name = "LINE_OPEN", .cmd = EVENTLINE_IOC_LINE_OPEN,
+		.kinds = 1 << FD_CTL,
+		.ver0 = EVENTLINE_LINE_REF_SIZE_VER0,
+		.size = sizeof(struct eventline_line_ref),
+		.valid_flags = flags_line_open,
+		.prep = prep_line_ref, .undo = undo_close,
+	},
+	{
+		.name = "REGISTER_CREATE", .cmd = EVENTLINE_IOC_REGISTER_CREATE,
+		.kinds = 1 << FD_CTL,
+		.ver0 = EVENTLINE_REGISTER_CREATE_SIZE_VER0,
+		.size = sizeof(struct eventline_register_create),
+		.valid_flags = flags_register,
+		.rsv_off = { offsetof(struct eventline_register_create, __reserved) },
+		.rsv_len = { sizeof(((struct eventline_register_create *)0)->__reserved) },
+		.prep = prep_nothing, .undo = undo_close,
+	},
+	{
+		.name = "SUBSCRIBE", .cmd = EVENTLINE_IOC_SUBSCRIBE,
+		.kinds = 1 << FD_REG,
+		.ver0 = EVENTLINE_LINE_REF_SIZE_VER0,
+		.size = sizeof(struct eventline_line_ref),
+		.valid_flags = flags_subscribe,
+		.prep = prep_line_ref, .undo = undo_subscribe,
+	},
+	{
+		.name = "UNSUBSCRIBE", .cmd = EVENTLINE_IOC_UNSUBSCRIBE,
+		.kinds = 1 << FD_REG,
+		.ver0 = EVENTLINE_LINE_REF_SIZE_VER0,
+		.size = sizeof(struct eventline_line_ref),
+		/* The header gives UNSUBSCRIBE no flags at all. */
+		.valid_flags = flags_none,
+		.prep = prep_unsubscribe, .undo = undo_unsubscribe,
+	},
+	{
+		.name = "POST", .cmd = EVENTLINE_IOC_POST,
+		.kinds = (1 << FD_OWNER) | (1 << FD_POSTER),
+		.ver0 = EVENTLINE_POST_SIZE_VER0,
+		.size = sizeof(struct eventline_post),
+		.valid_flags = flags_post,
+		.rsv_off = { offsetof(struct eventline_post, __reserved0) },
+		.rsv_len = { sizeof(((struct eventline_post *)0)->__reserved0) },
+		.prep = prep_post, .undo = undo_nothing,
+	},
+};
+
+static void abi_setup(struct abi_ctx *c)
+{
+	int ctl = tu_open_ctl();
+	int ret;
+
+	memset(c, 0, sizeof(*c));
+	c->fd[FD_CTL] = ctl;
+	tu_get_info(ctl, &c->info);
+	snprintf(c->line_name, sizeof(c->line_name), "ioctl_test.%d", getpid());
+	ret = tu_line_create(ctl, c->line_name, 0666, 0, &c->line_id);
+	ASSERT_OK(ret);
+	c->fd[FD_OWNER] = ret;
+	c->fd[FD_POSTER] = ASSERT_OK(tu_line_open(ctl, c->line_id, NULL, 0));
+	c->fd[FD_REG] = ASSERT_OK(tu_register_create(ctl, 0, 0));
+}
+
+/* Pick an fd @cmd is valid on. */
+static int abi_fd(const struct abi_ctx *c, const struct abi_cmd *cmd)
+{
+	int k;
+
+	for (k = 0; k < FD_NR; k++)
+		if (cmd->kinds & (1 << k))
+			return c->fd[k];
+	return -1;
+}
+
+/*
+ * Build a valid argument for @cmd with the caller's size @size in a
+ * zeroed buffer, run @mutate on it, issue the ioctl and undo its effect.
+ */
+static long abi_call(struct abi_ctx *c, const struct abi_cmd *cmd,
+		     unsigned char *buf, uint32_t size,
+		     void (*mutate)(unsigned char *buf, void *priv), void *priv)
+{
+	long ret;
+
+	memset(buf, 0, ABI_BUF);
+	cmd->prep(c, buf);
+	*(uint32_t *)buf = size;
+	if (mutate)
+		mutate(buf, priv);
+	ret = tu_ioctl(abi_fd(c, cmd), cmd->cmd, buf);
+	cmd->undo(c, buf, ret);
+	return ret;
+}
+
+static void abi_expect(const struct abi_cmd *cmd, const char *what,
+		       long ret, int err)
+{
+	if (err == 0 && ret >= 0)
+		return;
+	if (err && ret == -err)
+		return;
+	tap_diag("%s, %s: expected %s%s, got %s%s", cmd->name, what,
+		 err ? "-" : "", err ? tap_errname(err) : "success",
+		 ret < 0 ? "-" : "", ret < 0 ? tap_errname(-ret) : "success");
+	tap_fail();
+}
+
+/* Every ioctl works with its own size: the baseline for the rest. */
+static void test_valid_args(void)
+{
+	unsigned char *buf = malloc(ABI_BUF);
+	struct abi_ctx c;
+	size_t i;
+
+	abi_setup(&c);
+	for (i = 0; i < TU_ARRAY_SIZE(abi_cmds); i++) {
+		const struct abi_cmd *cmd = &abi_cmds[i];
+
+		abi_expect(cmd, "own size", abi_call(&c, cmd, buf, cmd->size,
+						     NULL, NULL), 0);
+		abi_expect(cmd, "VER0 size", abi_call(&c, cmd, buf, cmd->ver0,
+						      NULL, NULL), 0);
+	}
+	free(buf);
+}
+
+static void test_short_size(void)
+{
+	unsigned char *buf = malloc(ABI_BUF);
+	struct abi_ctx c;
+	size_t i, j;
+
+	abi_setup(&c);
+	for (i = 0; i < TU_ARRAY_SIZE(abi_cmds); i++) {
+		const struct abi_cmd *cmd = &abi_cmds[i];
+		const uint32_t sizes[] = { 0, 4, 8, cmd->ver0 - 8, cmd->ver0 - 1 };
+
+		for (j = 0; j < TU_ARRAY_SIZE(sizes); j++) {
+			char what[32];
+
+			snprintf(what, sizeof(what), "size %u", sizes[j]);
+			abi_expect(cmd, what, abi_call(&c, cmd, buf, sizes[j],
+						       NULL, NULL), EINVAL);
+		}
+	}
+	free(buf);
+}
+
+static void test_bigger_zero_tail(void)
+{
+	unsigned char *buf = malloc(ABI_BUF);
+	struct abi_ctx c;
+	size_t i, j;
+
+	abi_setup(&c);
+	for (i = 0; i < TU_ARRAY_SIZE(abi_cmds); i++) {
+		const struct abi_cmd *cmd = &abi_cmds[i];
+		const uint32_t sizes[] = { cmd->size + 1, cmd->size + 8,
+					   cmd->size + 100, 4096 };
+
+		for (j = 0; j < TU_ARRAY_SIZE(sizes); j++) {
+			char what[48];
+
+			snprintf(what, sizeof(what), "size %u, zero tail",
+				 sizes[j]);
+			abi_expect(cmd, what, abi_call(&c, cmd, buf, sizes[j],
+						       NULL, NULL), 0);
+		}
+	}
+	free(buf);
+}
+
+static void dirty_byte(unsigned char *buf, void *priv)
+{
+	buf[*(size_t *)priv] = 0x01;
+}
+
+static void test_bigger_nonzero_tail(void)
+{
+	unsigned char *buf = malloc(ABI_BUF);
+	struct abi_ctx c;
+	size_t i, j;
+
+	abi_setup(&c);
+	for (i = 0; i < TU_ARRAY_SIZE(abi_cmds); i++) {
+		const struct abi_cmd *cmd = &abi_cmds[i];
+		const struct { uint32_t size; size_t dirty; } cases[] = {
+			{ cmd->size + 1, cmd->size },
+			{ cmd->size + 8, cmd->size + 7 },
+			{ 4096, cmd->size },
+			{ 4096, 4095 },
+		};
+
+		for (j = 0; j < TU_ARRAY_SIZE(cases); j++) {
+			char what[64];
+			size_t dirty = cases[j].dirty;
+
+			snprintf(what, sizeof(what), "size %u, byte %zu set",
+				 cases[j].size, dirty);
+			abi_expect(cmd, what,
+				   abi_call(&c, cmd, buf, cases[j].size,
+					    dirty_byte, &dirty), E2BIG);
+		}
+	}
+	free(buf);
+}
+
+/* Sizes above one page are refused as too big, as clone3() does. */
+static void test_size_over_page(void)
+{
+	unsigned char *buf = malloc(ABI_BUF);
+	struct abi_ctx c;
+	size_t i, j;
+
+	if (sysconf(_SC_PAGESIZE) != 4096)
+		tap_skip("page size is not 4096");
+	abi_setup(&c);
+	for (i = 0; i < TU_ARRAY_SIZE(abi_cmds); i++) {
+		const struct abi_cmd *cmd = &abi_cmds[i];
+		const uint32_t sizes[] = { 4097, 8192, 0x80000000u, 0xffffffffu };
+
+		for (j = 0; j < TU_ARRAY_SIZE(sizes); j++) {
+			char what[32];
+
+			snprintf(what, sizeof(what), "size %#x", sizes[j]);
+			abi_expect(cmd, what, abi_call(&c, cmd, buf, sizes[j],
+						       NULL, NULL), E2BIG);
+		}
+	}
+	free(buf);
+}
+
+static void set_flags(unsigned char *buf, void *priv)
+{
+	((uint32_t *)buf)[1] = *(uint32_t *)priv;
+}
+
+/* Each flag bit the kernel does not advertise is refused. */
+static void test_unknown_flags(void)
+{
+	unsigned char *buf = malloc(ABI_BUF);
+	struct abi_ctx c;
+	unsigned int bit;
+	size_t i;
+
+	abi_setup(&c);
+	for (i = 0; i < TU_ARRAY_SIZE(abi_cmds); i++) {
+		const struct abi_cmd *cmd = &abi_cmds[i];
+		uint32_t valid = cmd->valid_flags(&c);
+
+		for (bit = 0; bit < 32; bit++) {
+			uint32_t flags = 1U << bit;
+			char what[32];
+
+			if (valid & flags)
+				continue;
+			snprintf(what, sizeof(what), "flags %#x", flags);
+			abi_expect(cmd, what, abi_call(&c, cmd, buf, cmd->size,
+						       set_flags, &flags),
+				   EINVAL);
+		}
+		/* ... and each advertised one is accepted. */
+		for (bit = 0; bit < 32; bit++) {
+			uint32_t flags = 1U << bit;
+			char what[32];
+
+			if (!(valid & flags))
+				continue;
+			snprintf(what, sizeof(what), "flags %#x", flags);
+			abi_expect(cmd, what, abi_call(&c, cmd, buf, cmd->size,
+						       set_flags, &flags), 0);
+		}
+	}
+	free(buf);
+}
+
+struct rsv_poke {
+	size_t off;
+	unsigned char val;
+};
+
+static void poke_byte(unsigned char *buf, void *priv)
+{
+	struct rsv_poke *p = priv;
+
+	buf[p->off] = p->val;
+}
+
+static void test_reserved_fields(void)
+{
+	unsigned char *buf = malloc(ABI_BUF);
+	struct abi_ctx c;
+	size_t i, r, b;
+
+	abi_setup(&c);
+	for (i = 0; i < TU_ARRAY_SIZE(abi_cmds); i++) {
+		const struct abi_cmd *cmd = &abi_cmds[i];
+
+		for (r = 0; r < 2; r++) {
+			for (b = 0; b < cmd->rsv_len[r]; b++) {
+				struct rsv_poke p = {
+					.off = cmd->rsv_off[r] + b,
+					.val = 0x80,
+				};
+				char what[48];
+
+				snprintf(what, sizeof(what),
+					 "reserved byte at %zu", p.off);
+				abi_expect(cmd, what,
+					   abi_call(&c, cmd, buf, cmd->size,
+						    poke_byte, &p), EINVAL);
+			}
+		}
+	}
+	free(buf);
+}
+
+static void test_bad_pointers(void)
+{
+	struct abi_ctx c;
+	size_t i;
+
+	abi_setup(&c);
+	for (i = 0; i < TU_ARRAY_SIZE(abi_cmds); i++) {
+		const struct abi_cmd *cmd = &abi_cmds[i];
+		int fd = abi_fd(&c, cmd);
+		void *bad[] = {
+			NULL, (void *)1, tu_unmapped(),
+			(void *)0xffffffff81000000UL, (void *)-8L,
+		};
+		unsigned char *p;
+		size_t j;
+		long ret;
+
+		for (j = 0; j < TU_ARRAY_SIZE(bad); j++) {
+			char what[48];
+
+			snprintf(what, sizeof(what), "pointer %p", bad[j]);
+			abi_expect(cmd, what, tu_ioctl(fd, cmd->cmd, bad[j]),
+				   EFAULT);
+		}
+
+		/* size readable, the rest of the struct is not */
+		p = tu_guarded(8);
+		*(uint32_t *)p = cmd->size;
+		abi_expect(cmd, "struct cut by a hole",
+			   tu_ioctl(fd, cmd->cmd, p), EFAULT);
+
+		/* struct readable, but its size claims more */
+		p = tu_guarded(cmd->size);
+		cmd->prep(&c, p);
+		*(uint32_t *)p = cmd->size + 8;
+		ret = tu_ioctl(fd, cmd->cmd, p);
+		cmd->undo(&c, p, ret);
+		abi_expect(cmd, "size past a hole", ret, EFAULT);
+
+		/* and a struct ending right at the hole is fine */
+		memset(p, 0, cmd->size);
+		cmd->prep(&c, p);
+		*(uint32_t *)p = cmd->size;
+		ret = tu_ioctl(fd, cmd->cmd, p);
+		cmd->undo(&c, p, ret);
+		abi_expect(cmd, "struct ending at a hole", ret, 0);
+	}
+}
+
+/* Output goes no further than the caller's size. */
+static void test_no_write_past_size(void)
+{
+	unsigned char *buf = malloc(ABI_BUF);
+	struct abi_ctx c;
+	size_t i, j;
+
+	abi_setup(&c);
+	for (i = 0; i < TU_ARRAY_SIZE(abi_cmds); i++) {
+		const struct abi_cmd *cmd = &abi_cmds[i];
+		long ret;
+
+		memset(buf, 0xa5, ABI_BUF);
+		memset(buf, 0, cmd->ver0);
+		cmd->prep(&c, buf);
+		*(uint32_t *)buf = cmd->ver0;
+		ret = tu_ioctl(abi_fd(&c, cmd), cmd->cmd, buf);
+		cmd->undo(&c, buf, ret);
+		abi_expect(cmd, "VER0 size, dirty memory after", ret, 0);
+		for (j = cmd->ver0; j < cmd->ver0 + 256; j++) {
+			if (buf[j] != 0xa5) {
+				tap_diag("%s: byte %zu past the caller's size "
+					 "was written", cmd->name, j);
+				tap_fail();
+				break;
+			}
+		}
+	}
+	free(buf);
+}
+
+/* Each command is valid on its own kind of fd only: ENOTTY elsewhere. */
+static void test_wrong_fd_kind(void)
+{
+	unsigned char *buf = malloc(ABI_BUF);
+	struct abi_ctx c;
+	size_t i;
+	int k;
+
+	abi_setup(&c);
+	for (i = 0; i < TU_ARRAY_SIZE(abi_cmds); i++) {
+		const struct abi_cmd *cmd = &abi_cmds[i];
+
+		for (k = 0; k < FD_NR; k++) {
+			char what[48];
+			long ret;
+
+			if (cmd->kinds & (1 << k))
+				continue;
+			memset(buf, 0, ABI_BUF);
+			cmd->prep(&c, buf);
+			*(uint32_t *)buf = cmd->size;
+			ret = tu_ioctl(c.fd[k], cmd->cmd, buf);
+			/* Clean up if it wrongly worked. */
+			if (ret >= 0 && (cmd->undo == undo_close))
+				close(ret);
+			if (cmd->cmd == EVENTLINE_IOC_UNSUBSCRIBE)
+				tu_unsubscribe(c.fd[FD_REG], c.line_id);
+			snprintf(what, sizeof(what), "on a %s fd",
+				 fd_kind_name[k]);
+			abi_expect(cmd, what, ret, ENOTTY);
+		}
+	}
+	free(buf);
+}
+
+/* Unknown command numbers, on every kind of fd. */
+static void test_unknown_cmds(void)
+{
+	const unsigned long cmds[] = {
+		_IO(EVENTLINE_IOC_MAGIC, 0x04),
+		_IO(EVENTLINE_IOC_MAGIC, 0x12),
+		_IO(EVENTLINE_IOC_MAGIC, 0x21),
+		_IO(EVENTLINE_IOC_MAGIC, 0xff),
+		_IOWR(EVENTLINE_IOC_MAGIC, 0x20, struct eventline_post),
+		_IOW(EVENTLINE_IOC_MAGIC, 0x10, struct eventline_line_ref),
+		_IO(0xE8, 0x20),
+		_IO(0, 0),
+	};
+	unsigned char buf[256] = { 0 };
+	struct abi_ctx c;
+	size_t i;
+	int k;
+
+	abi_setup(&c);
+	*(uint32_t *)buf = 128;
+	for (k = 0; k < FD_NR; k++) {
+		for (i = 0; i < TU_ARRAY_SIZE(cmds); i++) {
+			long ret = tu_ioctl(c.fd[k], cmds[i], buf);
+
+			if (ret != -ENOTTY) {
+				tap_diag("%s fd, cmd %#lx: expected -ENOTTY, "
+					 "got %ld", fd_kind_name[k], cmds[i],
+					 ret);
+				tap_fail();
+			}
+		}
+	}
+}
+
+/* A failed call must not have changed anything: the objects still work. */
+static void test_state_after_errors(void)
+{
+	unsigned char *buf = malloc(ABI_BUF);
+	struct abi_ctx c;
+	unsigned char rec[TU_REC_SIZE(0)];
+	uint64_t seq;
+	size_t i;
+
+	abi_setup(&c);
+	/* Hammer every ioctl with bad sizes first. */
+	for (i = 0; i < TU_ARRAY_SIZE(abi_cmds); i++) {
+		abi_call(&c, &abi_cmds[i], buf, 1, NULL, NULL);
+		abi_call(&c, &abi_cmds[i], buf, 0xffffffffu, NULL, NULL);
+	}
+	ASSERT_OK(tu_subscribe(c.fd[FD_REG], c.line_id, NULL));
+	ASSERT_OK(tu_post(c.fd[FD_POSTER], 5, NULL, 0, &seq));
+	ASSERT_EQ(tu_read_exact(c.fd[FD_REG], rec, 0), TU_REC_SIZE(0));
+	tu_check_line_record((void *)rec, c.line_id, 5, seq, NULL, 0);
+	free(buf);
+}
+
+static const struct tap_test tests[] = {
+	TAP_TEST(test_valid_args),
+	TAP_TEST(test_short_size),
+	TAP_TEST(test_bigger_zero_tail),
+	TAP_TEST(test_bigger_nonzero_tail),
+	TAP_TEST(test_size_over_page),
+	TAP_TEST(test_unknown_flags),
+	TAP_TEST(test_reserved_fields),
+	TAP_TEST(test_bad_pointers),
+	TAP_TEST(test_no_write_past_size),
+	TAP_TEST(test_wrong_fd_kind),
+	TAP_TEST(test_unknown_cmds),
+	TAP_TEST(test_state_after_errors),
+};
+
+TAP_MAIN(tests)
