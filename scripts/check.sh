@@ -1,0 +1,124 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The body of `make check`, run after everything is built: the library's
+# Check unit tests on the host, then the selftests in a VM for every
+# supported kernel installed here (scripts/kernels.sh).
+#
+#   scripts/check.sh [vm-run.sh options...]
+#
+# Options (e.g. --test-timeout 300, --filter NAME) are passed to every
+# scripts/vm-run.sh run.  Set EL_KVERS="kver ..." to test only those kernels.
+#
+# Ends with one line per kernel/part, the list of failures, then
+# "N skipped" and, as the very last line, "N passed, N failed".  Exits 1 if
+# anything failed, if the unit tests or a kernel's selftests did not run at
+# all, or if no supported kernel is installed.
+set -uo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root" || exit 2
+make=${MAKE:-make}
+logdir=$root/build/check
+mkdir -p "$logdir"
+
+passed=0 failed=0 skipped=0
+lines=()    # per-part summary lines
+failures=() # "part: test -- why"
+
+# fail PART WHY: a failure that has no test result of its own, e.g. a
+# build that broke or a test run that never started.
+fail() {
+	failed=$((failed + 1))
+	failures+=("$1: $2")
+	lines+=("$1: $2")
+}
+
+# ---------------------------------------------------------------------------
+# Library unit tests (Check).  srunner prints one
+# "NN%: Checks: N, Failures: F, Errors: E" line per runner; errors are
+# crashes or timeouts, so they count as failures too.
+
+echo "check: lib unit tests"
+log=$logdir/lib-check.log
+$make --no-print-directory -C lib check 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+summary=$(grep -Eo '[0-9]+%: Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+' "$log" |
+	awk -F '[:,] *' '{ n += $3; f += $5; e += $7; r++ }
+		END { if (r) printf "%d %d\n", n - f - e, f + e }')
+if [ -z "$summary" ]; then
+	fail lib "no Check summary (make -C lib check exited $rc, see ${log#"$root"/})"
+else
+	read -r p f <<<"$summary"
+	passed=$((passed + p))
+	failed=$((failed + f))
+	lines+=("lib: $p passed, $f failed")
+	# Check names each failure as file:line:F|E:suite:test:iteration: message.
+	while IFS= read -r l; do
+		failures+=("lib: $l")
+	done < <(grep -E '^[^ :]+:[0-9]+:[FE]:' "$log")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		fail lib "make -C lib check exited $rc with no failed test (see ${log#"$root"/})"
+	fi
+fi
+
+# ---------------------------------------------------------------------------
+# Selftests in a VM, one run per kernel.
+
+if [ -n "${EL_KVERS:-}" ]; then
+	read -r -a kvers <<<"$EL_KVERS"
+else
+	mapfile -t kvers < <(scripts/kernels.sh)
+fi
+[ ${#kvers[@]} -gt 0 ] || fail kernels "no supported kernel installed (scripts/install-deps.sh)"
+
+for k in "${kvers[@]}"; do
+	echo "check: $k"
+	# The default build only makes the module for the newest kernel.
+	if ! $make --no-print-directory module KVER="$k" >"$logdir/module-$k.log" 2>&1; then
+		tail -n 20 "$logdir/module-$k.log"
+		fail "$k" "module build failed (see build/check/module-$k.log)"
+		continue
+	fi
+	sum=$root/build/$k/vm/summary.env
+	rm -f "$sum"
+	# vm-run.sh only writes to stderr when it gives up; keep that for the summary.
+	err=$logdir/vm-run-$k.err
+	scripts/vm-run.sh --kver "$k" --mode test "$@" 2>"$err"
+	rc=$?
+	cat "$err" >&2
+	if [ ! -f "$sum" ]; then
+		fail "$k" "vm-run.sh exited $rc before running the VM: $(tail -n 1 "$err")"
+		continue
+	fi
+	# summary.env is plain key=value lines written by vm-run.sh.
+	p=$(sed -n 's/^passed=//p' "$sum")
+	f=$(sed -n 's/^failed=//p' "$sum")
+	s=$(sed -n 's/^skipped=//p' "$sum")
+	ran=$(sed -n 's/^selftests_ran=//p' "$sum")
+	passed=$((passed + p))
+	failed=$((failed + f))
+	skipped=$((skipped + s))
+	lines+=("$k: $p passed, $f failed, $s skipped")
+	while IFS= read -r l; do
+		failures+=("$k: $l")
+	done <"$root/build/$k/vm/failures.txt"
+	if [ "${ran:-0}" -eq 0 ]; then
+		fail "$k" "no selftest ran"
+	elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		fail "$k" "vm-run.sh exited $rc with no failed test"
+	fi
+done
+
+# ---------------------------------------------------------------------------
+
+echo
+echo "==== check summary ===="
+printf '%s\n' "${lines[@]}"
+if [ ${#failures[@]} -gt 0 ]; then
+	echo "failed:"
+	printf '  %s\n' "${failures[@]}"
+fi
+echo "$skipped skipped"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
