@@ -12,7 +12,7 @@
 set -euo pipefail
 
 pkgs=(
-	build-essential pkg-config
+	build-essential pkg-config gcc-multilib
 	linux-headers-amd64 linux-image-amd64
 	linux-headers-6.12-amd64 linux-image-6.12-amd64
 	qemu-system-x86 busybox-static cpio kmod

@@ -114,21 +114,30 @@ const char *tap_errname(int err)
 	return buf;
 }
 
-const char *tap_fmt_int(char *buf, size_t len, __int128 v)
+int tap_int_cmp(struct tap_int a, struct tap_int b)
 {
-	if (v >= INT64_MIN && v <= INT64_MAX)
-		snprintf(buf, len, "%lld (%#llx)", (long long)v,
-			 (unsigned long long)v);
-	else if (v >= 0 && v <= (__int128)UINT64_MAX)
-		snprintf(buf, len, "%llu (%#llx)", (unsigned long long)v,
-			 (unsigned long long)v);
+	int sign = a.neg ? -1 : 1;
+
+	/* A negative tap_int is never zero. */
+	if (a.neg != b.neg)
+		return a.neg ? -1 : 1;
+	if (a.mag == b.mag)
+		return 0;
+	return a.mag < b.mag ? -sign : sign;
+}
+
+const char *tap_fmt_int(char *buf, size_t len, struct tap_int v)
+{
+	if (v.neg)
+		snprintf(buf, len, "-%llu (%#llx)", v.mag, -v.mag);
 	else
-		snprintf(buf, len, "<out of 64-bit range>");
+		snprintf(buf, len, "%llu (%#llx)", v.mag, v.mag);
 	return buf;
 }
 
 void tap_report_cmp(const char *file, int line, const char *a_str,
-		    const char *op, const char *b_str, __int128 a, __int128 b)
+		    const char *op, const char *b_str, struct tap_int a,
+		    struct tap_int b)
 {
 	char abuf[64], bbuf[64];
 

@@ -87,22 +87,41 @@ void tap_child_exit(void) __attribute__((noreturn));
 /* "EINVAL" for EINVAL, or the number for anything unusual. */
 const char *tap_errname(int err);
 
-/* Fill @buf with a printable form of integer @v (signed or unsigned). */
-const char *tap_fmt_int(char *buf, size_t len, __int128 v);
+/*
+ * An integer of any standard type up to 64 bits, by sign and magnitude, so
+ * that signed and unsigned values compare by value on every ABI (i386 has
+ * no __int128): no -Wsign-compare surprises, no u64 turning negative.
+ */
+struct tap_int {
+	bool neg;
+	unsigned long long mag;
+};
+
+/* "<= 0 && != 0" rather than "< 0": no -Wtype-limits on unsigned types. */
+#define TAP_INT(v)							\
+	({								\
+		__typeof__(v) __v = (v);				\
+		bool __neg = __v <= 0 && __v != 0;			\
+		(struct tap_int){ __neg, __neg ?			\
+			-(unsigned long long)(long long)__v :		\
+			(unsigned long long)__v };			\
+	})
+
+/* -1, 0 or 1 as @a is below, equal to or above @b. */
+int tap_int_cmp(struct tap_int a, struct tap_int b);
+
+/* Fill @buf with a printable form of @v. */
+const char *tap_fmt_int(char *buf, size_t len, struct tap_int v);
 
 void tap_report_cmp(const char *file, int line, const char *a_str,
-		    const char *op, const char *b_str, __int128 a, __int128 b);
+		    const char *op, const char *b_str, struct tap_int a,
+		    struct tap_int b);
 
-/*
- * Integer comparisons.  Both sides are widened to __int128 so any mix of
- * signed and unsigned types up to 64 bits compares by value (no
- * -Wsign-compare surprises, no u64 turning negative).
- */
 #define __TAP_CMP(a, a_str, op, b, b_str, on_fail)			\
 	do {								\
-		__int128 __a = (__int128)(a);				\
-		__int128 __b = (__int128)(b);				\
-		if (!(__a op __b)) {					\
+		struct tap_int __a = TAP_INT(a);			\
+		struct tap_int __b = TAP_INT(b);			\
+		if (!(tap_int_cmp(__a, __b) op 0)) {			\
 			tap_report_cmp(__FILE__, __LINE__, a_str, #op, b_str, \
 				       __a, __b);			\
 			on_fail;					\
