@@ -5,6 +5,7 @@
 #   make                 module (for KVER), library, examples, selftests
 #   make check           unit tests + selftests in a VM on every supported kernel
 #   make demo            boot a VM with the module and run examples/demo
+#   make bench           boot a VM and run examples/elbench (figures, not tests)
 #   make vmtest          selftests in a VM on KVER only (FILTER=name to pick)
 #   make deps            install build and test dependencies (Debian 12, root)
 #   make install         library, headers, udev rule; module-install for KVER
@@ -28,7 +29,7 @@ UDEVDIR ?= /lib/udev
 
 MODULE_SOURCES := $(wildcard module/*.c module/*.h) module/Kbuild
 
-.PHONY: all module lib examples selftests check vmtest demo deps install \
+.PHONY: all module lib examples selftests check vmtest demo bench deps install \
 	module-install dkms-install style clean
 
 all: module lib examples selftests
@@ -60,6 +61,9 @@ vmtest: module lib examples selftests
 
 demo: module lib examples
 	bash scripts/vm-run.sh --kver $(KVER) --mode demo
+
+bench: module lib examples
+	bash scripts/vm-run.sh --kver $(KVER) --mode demo --program elbench
 
 deps:
 	bash scripts/install-deps.sh

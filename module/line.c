@@ -121,13 +121,9 @@ static int evl_user_charge(struct evl_line *line)
 	user->uid = line->uid;
 	hash_add(evl_users, &user->node, __kuid_val(user->uid));
 found:
-	if (user->nr_lines >= evl_max_lines_per_user) {
-		if (!user->nr_lines) {
-			hash_del(&user->node);
-			kfree(user);
-		}
+	/* A new user has no lines, and max_lines_per_user is at least 1. */
+	if (user->nr_lines >= evl_max_lines_per_user)
 		return -EMFILE;
-	}
 	user->nr_lines++;
 	line->user = user;
 	return 0;

@@ -5,7 +5,7 @@
 # selftests (or the demo) inside it.  This host cannot load modules, so the
 # VM is the only place the module ever runs.
 #
-#   scripts/vm-run.sh --kver KVER --mode test|demo [--out DIR]
+#   scripts/vm-run.sh --kver KVER --mode test|demo [--program NAME] [--out DIR]
 #                     [--timeout SECS] [--test-timeout SECS]
 #                     [--filter NAME]... [--module FILE] [--kernel IMAGE]
 #                     [--tcg-thread single|multi]
@@ -14,6 +14,7 @@
 #   --mode test         insmod, every selftest, rmmod (the default)
 #   --mode demo         insmod, /examples/demo, rmmod; the demo's output is
 #                       copied to stdout
+#   --program NAME      in demo mode, run /examples/NAME instead (e.g. elbench)
 #   --out DIR           work and log directory (default build/KVER/vm)
 #   --timeout SECS      hard limit for the whole VM run (default 600)
 #   --test-timeout SECS limit for each selftest binary in the guest (default 180)
@@ -56,13 +57,14 @@ usage() {
 	exit 2
 }
 
-kver='' mode=test out='' timeout=600 test_timeout=180 module='' kernel=''
+kver='' mode=test program=demo out='' timeout=600 test_timeout=180 module='' kernel=''
 tcg_thread=${EL_TCG_THREAD:-single}
 filters=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kver) kver=${2:?}; shift ;;
 	--mode) mode=${2:?}; shift ;;
+	--program) program=${2:?}; shift ;;
 	--out) out=${2:?}; shift ;;
 	--timeout) timeout=${2:?}; shift ;;
 	--test-timeout) test_timeout=${2:?}; shift ;;
@@ -80,6 +82,7 @@ done
 # The kver ends up in paths and in the guest's shell config: keep it tame.
 [[ $kver =~ ^[A-Za-z0-9._+-]+$ ]] || die "bad kernel release '$kver'"
 [[ $mode == test || $mode == demo ]] || die "--mode must be test or demo"
+[[ $program =~ ^[A-Za-z0-9._-]+$ ]] || die "bad --program '$program'"
 [[ $tcg_thread == single || $tcg_thread == multi ]] ||
 	die "--tcg-thread must be single or multi"
 [[ $timeout =~ ^[0-9]+$ && $timeout -gt 0 ]] || die "bad --timeout '$timeout'"
@@ -204,7 +207,8 @@ if [ "$mode" = test ]; then
 	[ -s "$stage/selftests/.list" ] ||
 		die "no selftests to run${filters[*]:+ (filter: ${filters[*]})}"
 else
-	[ -x "$stage/examples/demo" ] || die "examples/demo not built (make -C examples)"
+	[ -x "$stage/examples/$program" ] ||
+		die "examples/$program not built (make -C examples)"
 fi
 
 # Shared libraries the binaries need, at the same paths as on the host so the
@@ -232,6 +236,7 @@ done
 # Settings for the guest, read by /init.
 cat >"$stage/etc/eventline-vm.conf" <<EOF
 EL_MODE=$mode
+EL_PROGRAM=$program
 EL_TEST_TIMEOUT=$test_timeout
 EOF
 
@@ -311,7 +316,7 @@ main() {
 	[ -w "$kmemleak" ] && echo clear >"$kmemleak"
 	if load_module; then
 		if [ "$EL_MODE" = demo ]; then
-			run_prog demo /examples demo
+			run_prog "$EL_PROGRAM" /examples "$EL_PROGRAM"
 		else
 			while IFS= read -r t; do
 				[ -n "$t" ] && run_prog "$t" /selftests "$t"
