@@ -515,8 +515,9 @@ long evl_register_create(void __user *uarg)
 	reg = kzalloc(sizeof(*reg), GFP_KERNEL_ACCOUNT);
 	if (!reg)
 		return -ENOMEM;
+	/* The size is the caller's choice: failing is its problem, no splat. */
 	reg->ring = kvcalloc(roundup_pow_of_two(queue_len), sizeof(*reg->ring),
-			     GFP_KERNEL_ACCOUNT);
+			     GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!reg->ring) {
 		kfree(reg);
 		return -ENOMEM;

@@ -3,12 +3,14 @@
 #
 # The body of `make check`, run after everything is built: the library's
 # Check unit tests on the host, then the selftests in a VM for every
-# supported kernel installed here (scripts/kernels.sh).
+# supported kernel installed here (scripts/kernels.sh) and on the debug
+# kernel (scripts/debug-kernel.sh).
 #
 #   scripts/check.sh [vm-run.sh options...]
 #
 # Options (e.g. --test-timeout 300, --filter NAME) are passed to every
-# scripts/vm-run.sh run.  Set EL_KVERS="kver ..." to test only those kernels.
+# scripts/vm-run.sh run.  Set EL_KVERS="kver ..." to test only those stock
+# kernels, EL_DEBUG_KERNEL=0 to leave out the debug kernel.
 #
 # Ends with one line per kernel/part, the list of failures, then
 # "N skipped" and, as the very last line, "N passed, N failed".  Exits 1 if
@@ -63,22 +65,35 @@ else
 fi
 
 # ---------------------------------------------------------------------------
+# libFuzzer on the library's record decoder: a short run bounded by
+# iterations (make -C lib fuzz-run), counted as one test.
+
+echo "check: lib fuzz-run"
+log=$logdir/lib-fuzz.log
+if $make --no-print-directory -C lib fuzz-run >"$log" 2>&1; then
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+	passed=$((passed + 1))
+	lines+=("lib fuzz: ${runs:-?} runs, no crash")
+else
+	tail -n 20 "$log"
+	fail "lib fuzz" "make -C lib fuzz-run failed (see ${log#"$root"/})"
+fi
+
+# ---------------------------------------------------------------------------
 # Selftests in a VM, one run per kernel.
 
-if [ -n "${EL_KVERS:-}" ]; then
-	read -r -a kvers <<<"$EL_KVERS"
-else
-	mapfile -t kvers < <(scripts/kernels.sh)
-fi
-[ ${#kvers[@]} -gt 0 ] || fail kernels "no supported kernel installed (scripts/install-deps.sh)"
+# vm_suite KVER KDIR [vm-run.sh options...]: build the module for KVER
+# against KDIR and run the selftests on it.
+vm_suite() {
+	local k=$1 kdir=$2 sum err rc p f s ran l
+	shift 2
 
-for k in "${kvers[@]}"; do
 	echo "check: $k"
-	# The default build only makes the module for the newest kernel.
-	if ! $make --no-print-directory module KVER="$k" >"$logdir/module-$k.log" 2>&1; then
+	if ! $make --no-print-directory module KVER="$k" KDIR="$kdir" \
+		>"$logdir/module-$k.log" 2>&1; then
 		tail -n 20 "$logdir/module-$k.log"
 		fail "$k" "module build failed (see build/check/module-$k.log)"
-		continue
+		return
 	fi
 	sum=$root/build/$k/vm/summary.env
 	rm -f "$sum"
@@ -89,7 +104,7 @@ for k in "${kvers[@]}"; do
 	cat "$err" >&2
 	if [ ! -f "$sum" ]; then
 		fail "$k" "vm-run.sh exited $rc before running the VM: $(tail -n 1 "$err")"
-		continue
+		return
 	fi
 	# summary.env is plain key=value lines written by vm-run.sh.
 	p=$(sed -n 's/^passed=//p' "$sum")
@@ -108,7 +123,35 @@ for k in "${kvers[@]}"; do
 	elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		fail "$k" "vm-run.sh exited $rc with no failed test"
 	fi
+}
+
+if [ -n "${EL_KVERS:-}" ]; then
+	read -r -a kvers <<<"$EL_KVERS"
+else
+	mapfile -t kvers < <(scripts/kernels.sh)
+fi
+[ ${#kvers[@]} -gt 0 ] || fail kernels "no supported kernel installed (scripts/install-deps.sh)"
+
+for k in "${kvers[@]}"; do
+	vm_suite "$k" "/lib/modules/$k/build" "$@"
 done
+
+# The reliability gate: the same suite on a KASAN/lockdep/kmemleak/UBSAN
+# kernel built from Debian's 6.1 source (once per machine, then cached).
+# vm-run.sh scans kmemleak after the module is unloaded.  EL_DEBUG_KERNEL=0
+# skips it for a quick run; it is on in CI.
+if [ "${EL_DEBUG_KERNEL:-1}" != 0 ]; then
+	echo "check: debug kernel"
+	if dbg=$(scripts/debug-kernel.sh >"$logdir/debug-kernel.log" 2>&1 &&
+		scripts/debug-kernel.sh --print-dir); then
+		# Everything runs several times slower under KASAN and lockdep.
+		vm_suite "$(cat "$dbg/kernelrelease")" "$dbg/build" \
+			--kernel "$dbg/bzImage" --timeout 2400 --test-timeout 900 "$@"
+	else
+		tail -n 20 "$logdir/debug-kernel.log"
+		fail debug-kernel "build failed (see build/check/debug-kernel.log)"
+	fi
+fi
 
 # ---------------------------------------------------------------------------
 

@@ -4,7 +4,8 @@
 # Install everything eventline needs to build and test on Debian 12:
 # the stock 6.1 kernel and the newest 6.12 kernel from bookworm-security
 # (headers to build against, images to boot in QEMU), QEMU itself, the
-# busybox initramfs tools and the libraries libeventline links against.
+# busybox initramfs tools, the libraries libeventline links against, and
+# clang with libFuzzer for the decoder fuzzer.
 #
 # Idempotent: packages already installed are left alone.  The 6.12 kernel is
 # taken through Debian's linux-{headers,image}-6.12-amd64 meta-packages, which
@@ -17,6 +18,7 @@ pkgs=(
 	linux-headers-6.12-amd64 linux-image-6.12-amd64
 	qemu-system-x86 busybox-static cpio kmod
 	liburing-dev libnl-genl-3-dev libnl-3-dev check sparse
+	clang libclang-rt-14-dev
 )
 
 missing=()

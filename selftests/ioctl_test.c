@@ -5,7 +5,7 @@
  *
  * The uapi header promises the same behaviour everywhere: a size field
  * (short -> EINVAL, bigger with a non-zero tail -> E2BIG, bigger with a
- * zero tail -> accepted, above a page -> EINVAL), unknown flag bits and
+ * zero tail -> accepted, above a page -> E2BIG), unknown flag bits and
  * non-zero __reserved fields -> EINVAL, bad pointers -> EFAULT, a command
  * on the wrong kind of fd -> ENOTTY, and output written only as far as
  * the caller's size reaches.  A new ioctl gets all of this by adding one

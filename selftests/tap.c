@@ -174,7 +174,9 @@ static const char *const tap_kmsg_bad[] = {
 	"refcount_t:",
 	"list_add corruption",
 	"list_del corruption",
-	"kmemleak",
+	/* Leak reports only: kmemleak also logs its own allocation failures. */
+	"unreferenced object",
+	"suspected memory leak",
 	"Call Trace:",
 	"Kernel panic",
 };

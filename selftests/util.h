@@ -131,6 +131,15 @@ void *tu_guarded(size_t n);
 /* An address that is never mapped (a PROT_NONE page). */
 void *tu_unmapped(void);
 
+/*
+ * Small files under /proc, /sys and debugfs: write @val (no newline
+ * added), read the first line (newline stripped) or an integer.
+ * 0 or -errno.
+ */
+int tu_write_str(const char *path, const char *val);
+int tu_read_str(const char *path, char *buf, size_t len);
+int tu_read_ll(const char *path, long long *val);
+
 /* Sleep @ms milliseconds. */
 void tu_msleep(unsigned int ms);
 

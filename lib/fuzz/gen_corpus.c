@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * gen_corpus.c - write the seed corpus for fuzz_records into a directory.
+ *
+ * Seeds are generated rather than checked in as binary files so that what
+ * they contain can be read here: streams as a register returns them
+ * (several LINE records with payloads of awkward lengths, an OVERFLOW
+ * record, LINE_CLOSED records), a record with a longer header from a
+ * future ABI, and a few broken streams that must stop the decoder.
+ *
+ *   gen_corpus DIR
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eventline.h"
+
+#define BUF_MAX	16384
+
+static unsigned char buf[BUF_MAX];
+static size_t len;
+static const char *dir;
+
+static void add(const struct el_record *rec)
+{
+	ssize_t n = el_record_encode(buf + len, sizeof(buf) - len, rec);
+
+	if (n < 0) {
+		fprintf(stderr, "gen_corpus: encode: %s\n", strerror(-n));
+		exit(1);
+	}
+	len += n;
+}
+
+static void line_rec(uint64_t line, uint16_t type, uint64_t seq,
+		     const void *payload, uint32_t plen)
+{
+	struct el_record r = {
+		.category = EVENTLINE_CAT_LINE, .type = type, .seq = seq,
+		.line_id = line, .timestamp_ns = 1000000000ULL + seq,
+		.pid = 4242, .uid = 1000, .payload = payload,
+		.payload_len = plen,
+	};
+
+	add(&r);
+}
+
+static void meta_rec(uint16_t type, uint64_t line, uint64_t lost)
+{
+	struct el_record r = {
+		.category = EVENTLINE_CAT_META, .type = type,
+		.line_id = line, .timestamp_ns = 2000000000ULL,
+	};
+
+	if (type == EVENTLINE_META_OVERFLOW) {
+		r.payload = &lost;
+		r.payload_len = sizeof(lost);
+	}
+	add(&r);
+}
+
+static void save(const char *name)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	if (!f || fwrite(buf, 1, len, f) != len || fclose(f)) {
+		fprintf(stderr, "gen_corpus: %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	len = 0;
+}
+
+/* The header of the record at @off, to bend into a broken one. */
+static struct eventline_record *hdr_at(size_t off)
+{
+	return (struct eventline_record *)(buf + off);
+}
+
+int main(int argc, char **argv)
+{
+	static const char text[] = "hello, eventline";
+	unsigned char big[4096];
+	unsigned int i;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: gen_corpus DIR\n");
+		return 2;
+	}
+	dir = argv[1];
+	for (i = 0; i < sizeof(big); i++)
+		big[i] = (unsigned char)(i * 7 + 1);
+
+	/* One of each, then the streams a register really produces. */
+	line_rec(1, 0, 1, NULL, 0);
+	save("line-empty");
+
+	line_rec(7, 3, 1, text, sizeof(text) - 1);
+	line_rec(7, 63, 2, big, 1);
+	line_rec(9, 5, 1, big, 7);
+	line_rec(9, 5, 2, big, 8);
+	line_rec(7, 1, 3, big, 9);
+	save("lines-multi");
+
+	line_rec(3, 2, 10, big, 100);
+	line_rec(3, 2, 11, big, 100);
+	meta_rec(EVENTLINE_META_OVERFLOW, 0, 5);
+	line_rec(3, 2, 17, big, 100);
+	save("overflow");
+
+	line_rec(4, 1, 1, text, 5);
+	meta_rec(EVENTLINE_META_OVERFLOW, 0, 1);
+	meta_rec(EVENTLINE_META_LINE_CLOSED, 4, 0);
+	meta_rec(EVENTLINE_META_LINE_CLOSED, 8, 0);
+	save("closed");
+
+	line_rec(2, 0, 1, big, sizeof(big));
+	meta_rec(EVENTLINE_META_LINE_CLOSED, 2, 0);
+	save("max-payload");
+
+	/*
+	 * A future kernel's record: header_size 64 with 8 unknown header
+	 * bytes before the payload, which readers must skip.
+	 */
+	line_rec(5, 4, 1, big, 16);
+	hdr_at(0)->header_size = 64;
+	hdr_at(0)->payload_len = 8;
+	line_rec(5, 4, 2, text, 3);
+	save("newer-header");
+
+	/* Broken streams: each must end decoding with -EBADMSG. */
+	line_rec(6, 1, 1, big, 10);
+	line_rec(6, 1, 2, big, 10);
+	hdr_at(0)->size += 4;			/* not a multiple of 8 */
+	save("bad-size-unaligned");
+
+	line_rec(6, 1, 1, big, 10);
+	hdr_at(0)->size = 0x7ffffff8;		/* runs past the end */
+	save("bad-size-huge");
+
+	line_rec(6, 1, 1, big, 10);
+	hdr_at(0)->payload_len = 0xffffffff;	/* 32-bit wrap bait */
+	save("bad-payload-len");
+
+	line_rec(6, 1, 1, big, 10);
+	hdr_at(0)->header_size = 8;		/* shorter than VER0 */
+	save("bad-header-size");
+
+	line_rec(6, 1, 1, big, 10);
+	len -= 3;				/* truncated */
+	save("truncated");
+	return 0;
+}

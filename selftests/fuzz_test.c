@@ -1,0 +1,2181 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fuzz_test - randomised ioctl/read/write/poll traffic against eventline.
+ *
+ * A seeded PRNG drives a pool of fds of every kind (control, line owner,
+ * line poster, register, an epoll fd, and unrelated fds: /dev/null, a pipe,
+ * an eventfd) through random operations: every eventline ioctl with valid,
+ * mutated or random argument structs placed at good, misaligned, read-only
+ * or bad addresses or straddling an unmapped page; random command numbers;
+ * read() and write() with odd sizes and buffers; poll, epoll, fcntl, dup,
+ * close, /proc fdinfo; and now and then a forked child (sometimes as uid
+ * 65534) that does the same with the fds it inherited, concurrently.
+ *
+ * The oracles, beyond "nothing crashed or hung":
+ *  - every failing call returns an errno documented for that kind of fd
+ *    and command; a call with exactly one thing wrong with it returns the
+ *    errno the uapi header promises for that thing;
+ *  - an ioctl writes nothing but its output fields, and only within the
+ *    caller's size; fds come back with the EVENTLINE_FD_* flags asked for;
+ *  - every record read is well formed, and per register and line the
+ *    sequence numbers only grow and nothing follows LINE_CLOSED;
+ *  - POST sequence numbers per line only grow;
+ *  - a known sequence (create, register, subscribe, post, overflow, close,
+ *    read back) run every few hundred operations gives exactly the
+ *    expected records ("sanity oracle");
+ *  - the harness fails the case on any kernel log splat.
+ *
+ * Reproducing: each case prints "# fuzz: case=NAME seed=0x..."; run with
+ * EL_FUZZ_SEED=0x... (and the same EL_FUZZ_ITERS) to replay it.  Inside the
+ * VM of scripts/vm-run.sh there is no way to pass an environment, so the
+ * same two knobs can be baked in at build time through CFLAGS (the
+ * Makefile appends to CFLAGS taken from the environment):
+ *
+ *   CFLAGS="-O2 -g -DEL_FUZZ_DEFAULT_ITERS=2000000" \
+ *	make -C selftests -B fuzz_test
+ *   bash scripts/vm-run.sh --kver KVER --mode test --out /tmp/vm-fuzz \
+ *	--filter fuzz_test --test-timeout 3000 --timeout 3600
+ *
+ * (-DEL_FUZZ_DEFAULT_SEED=0x... likewise.)  Case timeouts grow with the
+ * iteration count.  A failing op is printed with its fd kind, command,
+ * argument placement and mutation.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#ifndef EL_FUZZ_DEFAULT_ITERS
+/* Short enough for `make check` under TCG; see the top of the file. */
+#define EL_FUZZ_DEFAULT_ITERS	20000
+#endif
+#ifndef EL_FUZZ_DEFAULT_SEED
+#define EL_FUZZ_DEFAULT_SEED	0	/* 0: from the clock */
+#endif
+
+#define FZ_POOL_MAX	48	/* fds in the pool */
+#define FZ_OWNERS_MAX	20	/* line owner fds, far below max_lines_per_user */
+#define FZ_IDS		32	/* line ids remembered, live or closed */
+#define FZ_NAMES	8	/* shared name pool, so EEXIST happens */
+#define FZ_ORACLE_EVERY	500	/* ops between two sanity oracle runs */
+#define FZ_CHILD_OPS	300	/* ops of a forked child, at most */
+#define FZ_HANG_SECS	30	/* one op taking this long is a hang */
+#define FZ_REG_TRACK	16	/* lines tracked per register */
+#define FZ_ERRNO_MAX	160
+
+enum fz_kind {
+	FZ_CTL,
+	FZ_OWNER,
+	FZ_POSTER,
+	FZ_REG,
+	FZ_EPOLL,
+	FZ_DEVNULL,
+	FZ_PIPE,
+	FZ_EVENTFD,
+	FZ_BADFD,	/* a number that is not an open fd */
+	FZ_NKINDS,
+};
+
+static const char *const fz_kind_name[FZ_NKINDS] = {
+	"control", "owner", "poster", "register", "epoll",
+	"/dev/null", "pipe", "eventfd", "bad-fd",
+};
+
+/* What a register has shown us of one line, for ordering checks. */
+struct fz_track {
+	uint64_t line_id;
+	uint64_t last_seq;
+	bool closed;
+};
+
+/* State of one register object, shared by its dups. */
+struct fz_regobj {
+	unsigned int refs;	/* pool entries pointing here */
+	struct fz_track t[FZ_REG_TRACK];
+	unsigned int next;	/* slot to evict */
+};
+
+struct fz_fd {
+	int fd;
+	enum fz_kind kind;
+	uint64_t line_id;	/* owner/poster: the line */
+	struct fz_regobj *reg;	/* register: its tracking */
+};
+
+struct fz_line {
+	uint64_t id;
+	uint64_t last_seq;	/* highest POST seq we were given */
+};
+
+/* Counters shared by a case and its children (MAP_SHARED). */
+struct fz_stats {
+	unsigned long ops;
+	unsigned long oracles;
+	unsigned long children;
+	unsigned long ok;
+	unsigned long ok_cmd[7];	/* successes per fz_cmds[] entry */
+	unsigned long records;		/* records read and checked */
+	unsigned long err[FZ_ERRNO_MAX];
+};
+
+static struct {
+	uint64_t rng;
+	struct eventline_info info;
+	struct fz_fd pool[FZ_POOL_MAX];
+	unsigned int npool;
+	struct fz_line ids[FZ_IDS];
+	unsigned int nids;
+	long pg;
+	unsigned char *rw;	/* two read-write pages ... */
+	unsigned char *guard;	/* ... followed by this PROT_NONE page */
+	unsigned char *ro;	/* a read-only page, PROT_NONE after it */
+	unsigned char *snap;	/* copy of rw before an ioctl */
+	bool is_child;
+	pid_t child;
+	unsigned long ops_left;
+	unsigned int oracle_seq;
+	struct fz_stats *stats;
+} fz;
+
+/* ------------------------------------------------------------------ */
+/* PRNG: splitmix64, so a seed fully determines the op sequence.       */
+
+static uint64_t fz_rand(void)
+{
+	uint64_t z = (fz.rng += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static uint32_t fz_below(uint32_t n)
+{
+	return n ? (uint32_t)(fz_rand() % n) : 0;
+}
+
+static bool fz_chance(unsigned int percent)
+{
+	return fz_below(100) < percent;
+}
+
+static void fz_random_bytes(void *buf, size_t len)
+{
+	unsigned char *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (unsigned char)fz_rand();
+}
+
+/* ------------------------------------------------------------------ */
+/* The op being run, for failure messages and the hang watchdog        */
+
+static struct {
+	const char *what;
+	int fd;
+	enum fz_kind kind;
+	unsigned long cmd;
+	const char *place;
+	const char *mut;
+	uint32_t size;
+	uintptr_t arg;
+	size_t count;
+} fz_cur;
+
+/* Ops done; volatile because the watchdog reads it from a signal handler. */
+static volatile unsigned long fz_progress;
+
+static void fz_describe(char *buf, size_t len)
+{
+	snprintf(buf, len,
+		 "op=%s fd=%d(%s) cmd=%#lx arg=%#lx place=%s mut=%s size=%u count=%zu seed-state=%#llx pid=%d",
+		 fz_cur.what ? fz_cur.what : "?", fz_cur.fd,
+		 fz_kind_name[fz_cur.kind], fz_cur.cmd,
+		 (unsigned long)fz_cur.arg, fz_cur.place ? fz_cur.place : "-",
+		 fz_cur.mut ? fz_cur.mut : "-", fz_cur.size, fz_cur.count,
+		 (unsigned long long)fz.rng, getpid());
+}
+
+static void fz_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void fz_report(const char *fmt, ...)
+{
+	char msg[512], op[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fz_describe(op, sizeof(op));
+	tap_diag("fuzz failure: %s", msg);
+	tap_diag("    at op #%lu: %s", fz_progress, op);
+	tap_fail();
+}
+
+/*
+ * Hang watchdog: a periodic timer checks that the op counter moves.  An op
+ * stuck for FZ_HANG_SECS is reported by what it was, which the harness's
+ * case timeout alone could not tell.  SA_RESTART so that the tick itself
+ * does not turn blocking calls into EINTR.
+ */
+static unsigned int fz_stalled;
+static unsigned long fz_seen;
+
+static void fz_watchdog(int sig)
+{
+	char op[512];
+
+	(void)sig;
+	if (fz_progress != fz_seen) {
+		fz_seen = fz_progress;
+		fz_stalled = 0;
+		return;
+	}
+	if (++fz_stalled < FZ_HANG_SECS)
+		return;
+	/* Not async-signal-safe, but we are dying anyway and want the op. */
+	fz_describe(op, sizeof(op));
+	dprintf(STDOUT_FILENO, "# fuzz: op #%lu hung for %d s: %s\n",
+		fz_progress, FZ_HANG_SECS, op);
+	_exit(TAP_EXIT_FAIL);
+}
+
+static void fz_start_watchdog(void)
+{
+	struct sigaction sa = { .sa_handler = fz_watchdog,
+				.sa_flags = SA_RESTART };
+	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL,
+				.sigev_signo = SIGUSR2 };
+	struct itimerspec its = { { 1, 0 }, { 1, 0 } };
+	timer_t t;
+
+	sigemptyset(&sa.sa_mask);
+	ASSERT_SYSOK(sigaction(SIGUSR2, &sa, NULL));
+	ASSERT_SYSOK(timer_create(CLOCK_MONOTONIC, &sev, &t));
+	ASSERT_SYSOK(timer_settime(t, 0, &its, NULL));
+}
+
+/*
+ * Blocking reads of an empty register sleep until a record comes.  A
+ * repeating 2 ms ITIMER_REAL around them, with a handler installed without
+ * SA_RESTART, turns that into EINTR; repeating, so a tick that lands just
+ * before the read starts cannot leave it asleep.
+ */
+static void fz_nop(int sig)
+{
+	(void)sig;
+}
+
+static void fz_interrupt_arm(bool on)
+{
+	struct itimerval it = { { 0, 2000 }, { 0, 2000 } };
+
+	if (!on)
+		memset(&it, 0, sizeof(it));
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void fz_signals(void)
+{
+	struct sigaction sa = { .sa_handler = fz_nop };
+
+	sigemptyset(&sa.sa_mask);
+	ASSERT_SYSOK(sigaction(SIGALRM, &sa, NULL));
+	/* O_ASYNC registers send SIGIO to their owner; count nothing, restart. */
+	sa.sa_flags = SA_RESTART;
+	ASSERT_SYSOK(sigaction(SIGIO, &sa, NULL));
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* ------------------------------------------------------------------ */
+/* Result bookkeeping                                                  */
+
+static void fz_count(long ret, int err)
+{
+	__atomic_add_fetch(&fz.stats->ops, 1, __ATOMIC_RELAXED);
+	if (ret >= 0)
+		__atomic_add_fetch(&fz.stats->ok, 1, __ATOMIC_RELAXED);
+	else if (err > 0 && err < FZ_ERRNO_MAX)
+		__atomic_add_fetch(&fz.stats->err[err], 1, __ATOMIC_RELAXED);
+	fz_progress++;
+}
+
+/* Sets of errnos; EMSGSIZE is 90, so wider than 64 bits. */
+typedef unsigned __int128 fz_errs_t;
+#define FZ_E(e)	((fz_errs_t)1 << (e))
+
+/* errnos every eventline ioctl may return on a kind of fd it accepts */
+static const fz_errs_t fz_common_errs =
+	FZ_E(EFAULT) | FZ_E(EINVAL) | FZ_E(E2BIG) | FZ_E(ENOMEM);
+
+struct fz_cmd {
+	const char *name;
+	unsigned long cmd;
+	unsigned int kinds;	/* 1 << FZ_* it is valid on */
+	uint32_t ksize, ver0;
+	fz_errs_t errs;		/* beyond fz_common_errs */
+	/* output fields: [off, off + len) may be written */
+	uint32_t out_off, out_len;
+};
+
+#define K(k)	(1U << (k))
+
+static const struct fz_cmd fz_cmds[] = {
+	{ "GET_INFO", EVENTLINE_IOC_GET_INFO, K(FZ_CTL),
+	  sizeof(struct eventline_info), EVENTLINE_INFO_SIZE_VER0, 0,
+	  offsetof(struct eventline_info, api_version),
+	  sizeof(struct eventline_info) -
+		offsetof(struct eventline_info, api_version) },
+	{ "LINE_CREATE", EVENTLINE_IOC_LINE_CREATE, K(FZ_CTL),
+	  sizeof(struct eventline_line_create),
+	  EVENTLINE_LINE_CREATE_SIZE_VER0, FZ_E(EEXIST) | FZ_E(EMFILE),
+	  offsetof(struct eventline_line_create, id), 8 },
+	{ "LINE_OPEN", EVENTLINE_IOC_LINE_OPEN, K(FZ_CTL),
+	  sizeof(struct eventline_line_ref), EVENTLINE_LINE_REF_SIZE_VER0,
+	  FZ_E(ENOENT) | FZ_E(EACCES) | FZ_E(EMFILE),
+	  offsetof(struct eventline_line_ref, id), 8 },
+	{ "REGISTER_CREATE", EVENTLINE_IOC_REGISTER_CREATE, K(FZ_CTL),
+	  sizeof(struct eventline_register_create),
+	  EVENTLINE_REGISTER_CREATE_SIZE_VER0, FZ_E(EMFILE), 0, 0 },
+	{ "SUBSCRIBE", EVENTLINE_IOC_SUBSCRIBE, K(FZ_REG),
+	  sizeof(struct eventline_line_ref), EVENTLINE_LINE_REF_SIZE_VER0,
+	  FZ_E(ENOENT) | FZ_E(EACCES) | FZ_E(EEXIST) | FZ_E(ENOSPC),
+	  offsetof(struct eventline_line_ref, id), 8 },
+	{ "UNSUBSCRIBE", EVENTLINE_IOC_UNSUBSCRIBE, K(FZ_REG),
+	  sizeof(struct eventline_line_ref), EVENTLINE_LINE_REF_SIZE_VER0,
+	  FZ_E(ENOENT), 0, 0 },
+	{ "POST", EVENTLINE_IOC_POST, K(FZ_OWNER) | K(FZ_POSTER),
+	  sizeof(struct eventline_post), EVENTLINE_POST_SIZE_VER0,
+	  FZ_E(EMSGSIZE) | FZ_E(EPIPE),
+	  offsetof(struct eventline_post, seq), 8 },
+};
+
+enum {
+	FZ_GET_INFO,
+	FZ_LINE_CREATE,
+	FZ_LINE_OPEN,
+	FZ_REGISTER_CREATE,
+	FZ_SUBSCRIBE,
+	FZ_UNSUBSCRIBE,
+	FZ_POST,
+	FZ_NCMDS,
+};
+
+_Static_assert(TU_ARRAY_SIZE(fz_cmds) == FZ_NCMDS, "one entry per command");
+_Static_assert(TU_ARRAY_SIZE(((struct fz_stats *)0)->ok_cmd) == FZ_NCMDS,
+	       "a success counter per command");
+
+static bool fz_is_evl_kind(enum fz_kind k)
+{
+	return k == FZ_CTL || k == FZ_OWNER || k == FZ_POSTER || k == FZ_REG;
+}
+
+static const struct fz_cmd *fz_cmd_lookup(uint32_t cmd)
+{
+	unsigned int i;
+
+	for (i = 0; i < FZ_NCMDS; i++)
+		if (fz_cmds[i].cmd == cmd)
+			return &fz_cmds[i];
+	return NULL;
+}
+
+static const char *fz_errset(fz_errs_t set, char *buf, size_t len)
+{
+	size_t off = 0;
+	int e;
+
+	buf[0] = '\0';
+	for (e = 1; e < 128 && off < len; e++)
+		if (set & FZ_E(e))
+			off += snprintf(buf + off, len - off, "%s%s",
+					off ? "," : "", tap_errname(e));
+	return buf;
+}
+
+/*
+ * Check a failed call: @err must be in @allowed, and be @predict when that
+ * is non-zero (the call had exactly one documented thing wrong with it).
+ */
+static void fz_check_errno(int err, fz_errs_t allowed, int predict)
+{
+	char set[256];
+
+	if (predict && err != predict) {
+		fz_report("expected %s, got %s", tap_errname(predict),
+			  tap_errname(err));
+		return;
+	}
+	if (err <= 0 || err >= 128 || !(allowed & FZ_E(err)))
+		fz_report("undocumented errno %s (allowed: %s)",
+			  tap_errname(err), fz_errset(allowed, set, sizeof(set)));
+}
+
+/* ------------------------------------------------------------------ */
+/* The fd pool                                                         */
+
+static void fz_remember_line(uint64_t id)
+{
+	unsigned int i;
+
+	for (i = 0; i < fz.nids; i++)
+		if (fz.ids[i].id == id)
+			return;
+	if (fz.nids < FZ_IDS) {
+		fz.ids[fz.nids++] = (struct fz_line){ id, 0 };
+	} else {
+		memmove(&fz.ids[0], &fz.ids[1],
+			(FZ_IDS - 1) * sizeof(fz.ids[0]));
+		fz.ids[FZ_IDS - 1] = (struct fz_line){ id, 0 };
+	}
+}
+
+static struct fz_line *fz_line_find(uint64_t id)
+{
+	unsigned int i;
+
+	for (i = 0; i < fz.nids; i++)
+		if (fz.ids[i].id == id)
+			return &fz.ids[i];
+	return NULL;
+}
+
+static unsigned int fz_count_kind(enum fz_kind kind)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < fz.npool; i++)
+		n += fz.pool[i].kind == kind;
+	return n;
+}
+
+static struct fz_regobj *fz_regobj_new(void)
+{
+	struct fz_regobj *r = calloc(1, sizeof(*r));
+
+	ASSERT_TRUE(r != NULL);
+	r->refs = 1;
+	return r;
+}
+
+static void fz_regobj_put(struct fz_regobj *r)
+{
+	if (r && !--r->refs)
+		free(r);
+}
+
+/* Add @fd to the pool, or close it when the pool is full. */
+static void fz_pool_add(int fd, enum fz_kind kind, uint64_t line_id,
+			struct fz_regobj *reg)
+{
+	if (fz.npool >= FZ_POOL_MAX ||
+	    (kind == FZ_OWNER && fz_count_kind(FZ_OWNER) >= FZ_OWNERS_MAX)) {
+		close(fd);
+		fz_regobj_put(reg);
+		return;
+	}
+	fz.pool[fz.npool++] = (struct fz_fd){ fd, kind, line_id, reg };
+}
+
+static void fz_pool_del(unsigned int i)
+{
+	fz_regobj_put(fz.pool[i].reg);
+	fz.pool[i] = fz.pool[--fz.npool];
+}
+
+static int fz_pool_index(int fd)
+{
+	unsigned int i;
+
+	for (i = 0; i < fz.npool; i++)
+		if (fz.pool[i].fd == fd)
+			return i;
+	return -1;
+}
+
+/*
+ * Pick a target fd.  Mostly pool entries; sometimes a number that is
+ * certainly not open, which must give EBADF.
+ */
+static struct fz_fd fz_pick(void)
+{
+	static const int bad[] = { -1, 1021, 4095, 0x7fffffff };
+
+	if (!fz.npool || fz_chance(3))
+		return (struct fz_fd){ bad[fz_below(4)], FZ_BADFD, 0, NULL };
+	return fz.pool[fz_below(fz.npool)];
+}
+
+static int fz_pick_kind(enum fz_kind kind)
+{
+	unsigned int i, n = fz_count_kind(kind), k;
+
+	if (!n)
+		return -1;
+	k = fz_below(n);
+	for (i = 0; i < fz.npool; i++)
+		if (fz.pool[i].kind == kind && !k--)
+			return i;
+	return -1;
+}
+
+static void fz_open_misc(void)
+{
+	int p[2], fd;
+
+	fd = open(TU_DEV, O_RDWR | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		tap_skip(TU_DEV " missing: is the module loaded?");
+	ASSERT_GE(fd, 0);
+	fz_pool_add(fd, FZ_CTL, 0, NULL);
+	fz_pool_add(ASSERT_SYSOK(open("/dev/null", O_RDWR | O_CLOEXEC)),
+		    FZ_DEVNULL, 0, NULL);
+	ASSERT_SYSOK(pipe2(p, O_CLOEXEC | O_NONBLOCK));
+	fz_pool_add(p[0], FZ_PIPE, 0, NULL);
+	fz_pool_add(p[1], FZ_PIPE, 0, NULL);
+	fz_pool_add(ASSERT_SYSOK(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
+		    FZ_EVENTFD, 0, NULL);
+	fz_pool_add(ASSERT_SYSOK(epoll_create1(EPOLL_CLOEXEC)), FZ_EPOLL, 0,
+		    NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Argument construction                                               */
+
+static const char *const fz_names[FZ_NAMES] = {
+	"fz.a", "fz.b", "fz.c", "fz.d", "fz-long-name-0123456789", "fz/e",
+	"fz~f", "Fz.G",
+};
+
+/* A valid name, or empty. */
+static void fz_name_valid(char name[EVENTLINE_NAME_MAX])
+{
+	memset(name, 0, EVENTLINE_NAME_MAX);
+	strcpy(name, fz_names[fz_below(FZ_NAMES)]);
+}
+
+/* A name the header forbids. */
+static void fz_name_invalid(char name[EVENTLINE_NAME_MAX])
+{
+	unsigned int i;
+
+	fz_name_valid(name);
+	switch (fz_below(6)) {
+	case 0:	/* unterminated */
+		for (i = 0; i < EVENTLINE_NAME_MAX; i++)
+			name[i] = 'a' + i % 26;
+		break;
+	case 1:	/* blank */
+		name[1] = ' ';
+		break;
+	case 2:	/* control character */
+		name[2] = (char)(1 + fz_below(31));
+		break;
+	case 3:	/* DEL or Latin-1 */
+		name[0] = (char)(0x7f + fz_below(0x81));
+		break;
+	case 4:	/* garbage after the NUL */
+		name[EVENTLINE_NAME_MAX - 1 - fz_below(40)] = 'x';
+		break;
+	default:	/* tab in the middle */
+		name[3] = '\t';
+		break;
+	}
+}
+
+/* Some line id: mostly of a line we hold open, else known or made up. */
+static uint64_t fz_pick_id(void)
+{
+	unsigned int i, n = 0;
+	uint64_t live[FZ_POOL_MAX];
+
+	for (i = 0; i < fz.npool; i++)
+		if (fz.pool[i].line_id)
+			live[n++] = fz.pool[i].line_id;
+	if (n && fz_chance(60))
+		return live[fz_below(n)];
+
+	switch (fz_below(10)) {
+	case 0:
+		return 1 + fz_below(1000);
+	case 1:
+		return (uint64_t)UINT32_MAX + 1 + fz_below(3);
+	case 2:
+		return fz_rand() | 1;
+	default:
+		if (!fz.nids)
+			return 1;
+		return fz.ids[fz_below(fz.nids)].id;
+	}
+}
+
+/* Kernel addresses and other pointers no user access may succeed on. */
+static uintptr_t fz_bad_ptr(const char **what)
+{
+	switch (fz_below(7)) {
+	case 0:
+		*what = "NULL";
+		return 0;
+	case 1:
+		*what = "prot-none";
+		return (uintptr_t)fz.guard + fz_below(fz.pg);
+	case 2:
+		*what = "kernel-text";
+		return 0xffffffff81000000UL + fz_below(1 << 20);
+	case 3:
+		*what = "direct-map";
+		return 0xffff888000000000UL + (fz_rand() & 0xfffffff8UL);
+	case 4:
+		*what = "non-canonical";
+		return 0x8000000000000000UL | (fz_rand() & 0xffffffffffUL);
+	case 5:
+		*what = "low";
+		return 1 + fz_below(0xfff);
+	default:
+		*what = "all-ones";
+		return ~0UL - fz_below(64);
+	}
+}
+
+static uint32_t fz_fd_flags(void)
+{
+	uint32_t f = fz_below(4);
+
+	/* Mostly close-on-exec, like real users; NONBLOCK half the time. */
+	return f | (fz_chance(80) ? EVENTLINE_FD_CLOEXEC : 0);
+}
+
+/* Build a valid struct for fz_cmds[@c] in @buf. */
+static void fz_build_valid(unsigned int c, void *buf)
+{
+	switch (c) {
+	case FZ_GET_INFO: {
+		struct eventline_info *a = buf;
+
+		a->size = sizeof(*a);
+		break;
+	}
+	case FZ_LINE_CREATE: {
+		struct eventline_line_create *a = buf;
+
+		a->size = sizeof(*a);
+		a->flags = fz_fd_flags();
+		a->mode = (uint32_t)fz_rand() & EVENTLINE_MODE_MASK;
+		if (fz_chance(60))
+			fz_name_valid(a->name);
+		break;
+	}
+	case FZ_LINE_OPEN:
+	case FZ_SUBSCRIBE:
+	case FZ_UNSUBSCRIBE: {
+		struct eventline_line_ref *a = buf;
+
+		a->size = sizeof(*a);
+		if (c == FZ_LINE_OPEN)
+			a->flags = fz_fd_flags();
+		if (c != FZ_UNSUBSCRIBE && fz_chance(40))
+			fz_name_valid(a->name);
+		else
+			a->id = fz_pick_id();
+		break;
+	}
+	case FZ_REGISTER_CREATE: {
+		struct eventline_register_create *a = buf;
+		static const uint32_t lens[] = { 0, 1, 2, 3, 4, 7, 8, 16, 33 };
+
+		a->size = sizeof(*a);
+		a->flags = fz_fd_flags();
+		a->queue_len = fz_chance(2) ? fz.info.max_queue_len :
+					      lens[fz_below(TU_ARRAY_SIZE(lens))];
+		break;
+	}
+	case FZ_POST: {
+		struct eventline_post *a = buf;
+
+		a->size = sizeof(*a);
+		a->type = fz_below(EVENTLINE_TYPE_MAX + 1);
+		a->payload_len = fz_chance(5) ? fz.info.max_payload :
+						fz_below(200);
+		if (a->payload_len || fz_chance(50))
+			a->payload = (uintptr_t)fz.rw +
+				     fz_below(2 * fz.pg - a->payload_len + 1);
+		break;
+	}
+	}
+}
+
+/* Value of the size field that a mutation produced, and what it predicts. */
+struct fz_arg {
+	unsigned char *ptr;	/* where the struct is */
+	size_t avail;		/* bytes readable from ptr, for size checks */
+	bool plain;		/* in the rw pages: snapshot and compare */
+	uint32_t usize;		/* the size field as set */
+	int predict;		/* errno one mutation promises, or 0 */
+	unsigned int nmut;
+	char mut[96];
+};
+
+static void fz_mut_note(struct fz_arg *a, const char *what, int predict)
+{
+	size_t len = strlen(a->mut);
+
+	snprintf(a->mut + len, sizeof(a->mut) - len, "%s%s",
+		 len ? "+" : "", what);
+	/* Two things wrong at once: the header does not say which wins. */
+	a->predict = a->nmut++ ? 0 : predict;
+}
+
+static void fz_mutate_size(const struct fz_cmd *c, struct fz_arg *a)
+{
+	uint32_t *size = (uint32_t *)a->ptr;
+	uint32_t s;
+
+	switch (fz_below(9)) {
+	case 0:
+		s = fz_below(c->ver0);
+		*size = s;
+		fz_mut_note(a, "size<ver0", EINVAL);
+		return;
+	case 1:	/* bigger, zero tail: accepted */
+		s = c->ksize + 1 + fz_below(64);
+		break;
+	case 2:	/* bigger, non-zero tail */
+		s = c->ksize + 1 + fz_below(64);
+		if (s <= a->avail) {
+			a->ptr[c->ksize + fz_below(s - c->ksize)] =
+				1 + fz_below(255);
+			*size = s;
+			fz_mut_note(a, "size-tail", E2BIG);
+			return;
+		}
+		break;
+	case 3:
+		s = fz.pg;
+		break;
+	case 4:
+		s = fz.pg + 1 + fz_below(4);
+		*size = s;
+		fz_mut_note(a, "size>page", E2BIG);
+		return;
+	case 5:
+		s = ~0U - fz_below(4);
+		*size = s;
+		fz_mut_note(a, "size-huge", E2BIG);
+		return;
+	case 6:	/* near the next page boundary, zero tail */
+		s = fz.pg - fz_below(16);
+		break;
+	case 7:
+		s = c->ver0;
+		break;
+	default:
+		s = (uint32_t)fz_rand();
+		*size = s;
+		/* In between, the tail may run past what is readable. */
+		fz_mut_note(a, "size-random", s < c->ver0 ? EINVAL :
+				 s > (uint32_t)fz.pg ? E2BIG : 0);
+		return;
+	}
+	*size = s;
+	/* A zero tail is fine while it can be read; past that, EFAULT. */
+	fz_mut_note(a, "size-zero-tail", s > a->avail ? EFAULT : 0);
+}
+
+static void fz_mutate(unsigned int ci, struct fz_arg *a)
+{
+	const struct fz_cmd *c = &fz_cmds[ci];
+	unsigned char *p = a->ptr;
+	unsigned int what = fz_below(8);
+	uint32_t bit;
+
+	if (what == 0) {
+		fz_mutate_size(c, a);
+		return;
+	}
+	if (what == 1) {	/* flags: an unknown bit */
+		uint32_t *flags = (uint32_t *)(p + 4);
+		bool fdflags = ci == FZ_LINE_CREATE || ci == FZ_LINE_OPEN ||
+			       ci == FZ_REGISTER_CREATE;
+
+		bit = fdflags ? 2 + fz_below(30) : fz_below(32);
+		*flags |= 1U << bit;
+		fz_mut_note(a, "flags", EINVAL);
+		return;
+	}
+
+	switch (ci) {
+	case FZ_GET_INFO:
+		/* Output fields carry no meaning on input: garbage is fine. */
+		fz_random_bytes(p + 8, c->ksize - 8);
+		fz_mut_note(a, "garbage-outputs", 0);
+		return;
+	case FZ_LINE_CREATE: {
+		struct eventline_line_create *s = (void *)p;
+
+		switch (what % 4) {
+		case 0:
+			/* an execute bit, or one above the permission bits */
+			s->mode |= fz_chance(50) ? 0111 & (0700 >> 3 * fz_below(3)) :
+						   1U << (9 + fz_below(23));
+			fz_mut_note(a, "mode", EINVAL);
+			return;
+		case 1:
+			s->__reserved = 1 + fz_below(~0U);
+			fz_mut_note(a, "reserved", EINVAL);
+			return;
+		case 2:
+			fz_name_invalid(s->name);
+			fz_mut_note(a, "name", EINVAL);
+			return;
+		default:
+			s->id = fz_rand();	/* output only: ignored */
+			fz_mut_note(a, "id-in", 0);
+			return;
+		}
+	}
+	case FZ_LINE_OPEN:
+	case FZ_SUBSCRIBE:
+	case FZ_UNSUBSCRIBE: {
+		struct eventline_line_ref *s = (void *)p;
+
+		switch (what % 4) {
+		case 0:	/* both id and name */
+			s->id = fz_pick_id();
+			fz_name_valid(s->name);
+			fz_mut_note(a, "id+name", EINVAL);
+			return;
+		case 1:	/* neither */
+			s->id = 0;
+			memset(s->name, 0, sizeof(s->name));
+			fz_mut_note(a, "no-id-no-name", EINVAL);
+			return;
+		case 2:
+			s->id = 0;
+			fz_name_invalid(s->name);
+			fz_mut_note(a, "bad-name", EINVAL);
+			return;
+		default:
+			memset(s->name, 0, sizeof(s->name));
+			s->id = (uint64_t)UINT32_MAX + 1 + (fz_rand() >> 33);
+			/* UNSUBSCRIBE: not subscribed to it either way. */
+			fz_mut_note(a, "id>u32", ENOENT);
+			return;
+		}
+	}
+	case FZ_REGISTER_CREATE: {
+		struct eventline_register_create *s = (void *)p;
+
+		if (what & 1) {
+			s->__reserved = 1 + fz_below(~0U);
+			fz_mut_note(a, "reserved", EINVAL);
+		} else {
+			s->queue_len = fz.info.max_queue_len + 1 +
+				       fz_below(~0U - fz.info.max_queue_len);
+			fz_mut_note(a, "queue_len", EINVAL);
+		}
+		return;
+	}
+	case FZ_POST: {
+		struct eventline_post *s = (void *)p;
+		const char *why;
+
+		switch (what % 6) {
+		case 0:
+			s->type = EVENTLINE_TYPE_MAX + 1 +
+				  fz_below(0xffff - EVENTLINE_TYPE_MAX);
+			fz_mut_note(a, "type", EINVAL);
+			return;
+		case 1:
+			s->__reserved0 = 1 + fz_below(0xffff);
+			fz_mut_note(a, "reserved0", EINVAL);
+			return;
+		case 2:
+			s->payload_len = fz.info.max_payload + 1 +
+				(fz_chance(50) ? 0 :
+				 fz_below(~0U - fz.info.max_payload));
+			fz_mut_note(a, "payload_len>max", EMSGSIZE);
+			return;
+		case 3:	/* payload at a bad address */
+			s->payload_len = 1 + fz_below(fz.info.max_payload);
+			s->payload = fz_bad_ptr(&why);
+			fz_mut_note(a, "payload-bad-ptr", EFAULT);
+			return;
+		case 4:	/* payload runs into the guard page */
+			s->payload_len = 2 + fz_below(fz.info.max_payload - 1);
+			s->payload = (uintptr_t)fz.guard - 1 -
+				     fz_below(s->payload_len - 1);
+			fz_mut_note(a, "payload-straddles", EFAULT);
+			return;
+		default:	/* zero length, pointer anywhere */
+			s->payload_len = 0;
+			s->payload = fz_bad_ptr(&why);
+			fz_mut_note(a, "len0-bad-ptr", 0);
+			return;
+		}
+	}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* ioctl                                                               */
+
+/*
+ * Command numbers the VFS handles itself before the driver sees them
+ * (FIOCLEX, FIONBIO, FIOASYNC, FIFREEZE, FICLONE, FS_IOC_*, FIBMAP...).
+ * Random commands stay out of their type bytes: their results are not
+ * eventline's, and freezing the anon inode fs is not a test.
+ */
+static bool fz_vfs_cmd(uint32_t cmd)
+{
+	switch (_IOC_TYPE(cmd)) {
+	case 0x00:	/* FIBMAP, FIGETBSZ */
+	case 0x15:	/* FS_IOC_GETFSUUID, FS_IOC_GETFSSYSFSPATH */
+	case 0x54:	/* FIO* as 'T' */
+	case 0x58:	/* FIFREEZE, FITHAW, FS_IOC_FSGETXATTR... */
+	case 0x66:	/* FS_IOC_GETFLAGS, FS_IOC_FIEMAP */
+	case 0x94:	/* FICLONE, FIDEDUPERANGE */
+		return true;
+	}
+	return false;
+}
+
+static unsigned long fz_random_cmd(void)
+{
+	unsigned long cmd;
+
+	do {
+		switch (fz_below(5)) {
+		case 0:	/* our magic, anything else */
+			cmd = _IOC(fz_below(4), EVENTLINE_IOC_MAGIC,
+				   fz_chance(50) ? fz_cmds[fz_below(FZ_NCMDS)].cmd & 0xff :
+						   fz_below(256),
+				   fz_below(_IOC_SIZEMASK + 1));
+			break;
+		case 1:	/* a real command, one bit off */
+			cmd = fz_cmds[fz_below(FZ_NCMDS)].cmd ^
+			      (1UL << fz_below(32));
+			break;
+		case 2:
+			/*
+			 * A real command with junk in the upper half: the
+			 * kernel truncates cmd to 32 bits, so it is that one.
+			 */
+			cmd = fz_cmds[fz_below(FZ_NCMDS)].cmd |
+			      (fz_rand() << 32);
+			break;
+		case 3:
+			cmd = (uint32_t)fz_rand();
+			break;
+		default:
+			cmd = fz_rand();
+			break;
+		}
+	} while (fz_vfs_cmd((uint32_t)cmd));
+	return cmd;
+}
+
+/* A successful ioctl: check what came back and adopt new fds. */
+static void fz_ioctl_ok(const struct fz_fd *f, unsigned int ci, long ret,
+			const struct fz_arg *a)
+{
+	uint32_t flags = 0;
+	bool known = a->plain && a->usize >= fz_cmds[ci].ver0;
+	uint64_t id = 0;
+	int fl;
+
+	__atomic_add_fetch(&fz.stats->ok_cmd[ci], 1, __ATOMIC_RELAXED);
+	if (known)
+		memcpy(&flags, a->ptr + 4, 4);
+
+	switch (ci) {
+	case FZ_LINE_CREATE:
+	case FZ_LINE_OPEN:
+	case FZ_REGISTER_CREATE:
+		if (ret < 0 || ret > 0x7fffffff) {
+			fz_report("%s returned %ld, not an fd",
+				  fz_cmds[ci].name, ret);
+			return;
+		}
+		if (known) {
+			/* The fd must be what the EVENTLINE_FD_* bits said. */
+			fl = fcntl(ret, F_GETFD);
+			if (!!(fl & FD_CLOEXEC) != !!(flags & EVENTLINE_FD_CLOEXEC))
+				fz_report("FD_CLOEXEC %#x for flags %#x", fl, flags);
+			fl = fcntl(ret, F_GETFL);
+			if (!!(fl & O_NONBLOCK) != !!(flags & EVENTLINE_FD_NONBLOCK))
+				fz_report("O_NONBLOCK %#x for flags %#x", fl, flags);
+			if (ci == FZ_REGISTER_CREATE && (fl & O_ACCMODE) != O_RDONLY)
+				fz_report("register fd access mode %#x", fl);
+		}
+		if (ci == FZ_REGISTER_CREATE) {
+			fz_pool_add(ret, FZ_REG, 0, fz_regobj_new());
+			return;
+		}
+		if (known) {
+			memcpy(&id, a->ptr + fz_cmds[ci].out_off, 8);
+			if (!id || id > UINT32_MAX)
+				fz_report("%s gave line id %#llx",
+					  fz_cmds[ci].name,
+					  (unsigned long long)id);
+			fz_remember_line(id);
+		}
+		fz_pool_add(ret, ci == FZ_LINE_CREATE ? FZ_OWNER : FZ_POSTER,
+			    id, NULL);
+		return;
+	default:
+		break;
+	}
+
+	if (ret != 0)
+		fz_report("%s returned %ld, not 0", fz_cmds[ci].name, ret);
+
+	if (ci == FZ_GET_INFO && known) {
+		struct eventline_info got;
+		size_t n = a->usize < sizeof(got) ? a->usize : sizeof(got);
+
+		memcpy(&got, &fz.info, sizeof(got));
+		memcpy(&got, a->ptr, n);
+		got.size = fz.info.size;
+		if (memcmp(&got, &fz.info, sizeof(got)))
+			fz_report("GET_INFO answered differently");
+	}
+	if (ci == FZ_POST && known && f->line_id) {
+		struct fz_line *l = fz_line_find(f->line_id);
+		uint64_t seq;
+
+		memcpy(&seq, a->ptr + offsetof(struct eventline_post, seq), 8);
+		if (!seq)
+			fz_report("POST gave seq 0");
+		if (l && seq <= l->last_seq)
+			fz_report("POST seq %llu after %llu on line %llu",
+				  (unsigned long long)seq,
+				  (unsigned long long)l->last_seq,
+				  (unsigned long long)f->line_id);
+		if (l)
+			l->last_seq = seq;
+	}
+}
+
+/*
+ * Compare the argument buffer to its snapshot: only the command's output
+ * field, and only inside min(size, sizeof), may have changed.
+ */
+static void fz_check_writes(unsigned int ci, const struct fz_arg *a,
+			    size_t span)
+{
+	const struct fz_cmd *c = &fz_cmds[ci];
+	size_t off = a->ptr - fz.rw, i;
+	size_t lim = a->usize < c->ksize ? a->usize : c->ksize;
+
+	for (i = 0; i < span; i++) {
+		if (fz.rw[off + i] == fz.snap[off + i])
+			continue;
+		if (i >= c->out_off && i < c->out_off + c->out_len && i < lim)
+			continue;
+		fz_report("%s wrote byte %zu of the argument (size %u): %#x -> %#x",
+			  c->name, i, a->usize, fz.snap[off + i], fz.rw[off + i]);
+		return;
+	}
+}
+
+static void fz_op_ioctl(void)
+{
+	struct fz_fd f = fz_pick();
+	struct fz_arg a = { 0 };
+	const struct fz_cmd *c = NULL;
+	unsigned int ci = FZ_NCMDS;
+	unsigned long cmd;
+	size_t span = 0;
+	uintptr_t arg;
+	fz_errs_t allowed;
+	long ret;
+	int err;
+
+	/* Mostly commands meant for this fd, some meant for another kind. */
+	if (fz_chance(85)) {
+		ci = fz_below(FZ_NCMDS);
+		if (fz_is_evl_kind(f.kind) && fz_chance(70)) {
+			while (!(fz_cmds[ci].kinds & K(f.kind)))
+				ci = fz_below(FZ_NCMDS);
+		}
+		c = &fz_cmds[ci];
+		cmd = c->cmd;
+	} else {
+		cmd = fz_random_cmd();
+		c = fz_cmd_lookup((uint32_t)cmd);
+		ci = c ? (unsigned int)(c - fz_cmds) : FZ_NCMDS;
+	}
+
+	fz_cur.what = "ioctl";
+	fz_cur.fd = f.fd;
+	fz_cur.kind = f.kind;
+	fz_cur.cmd = cmd;
+	fz_cur.mut = NULL;
+
+	/* Where the argument lives. */
+	memset(fz.rw, 0, 2 * fz.pg);
+	switch (fz_below(12)) {
+	case 0: case 1: case 2: case 3: case 4: case 5:
+		a.ptr = fz.rw + 8 * fz_below(fz.pg / 8 - 16);
+		a.plain = true;
+		fz_cur.place = "aligned";
+		break;
+	case 6: case 7:
+		a.ptr = fz.rw + 1 + fz_below(fz.pg - 128);
+		a.plain = true;
+		fz_cur.place = "misaligned";
+		break;
+	case 8: case 9:	/* runs into the guard page */
+		a.ptr = fz.guard - 1 - fz_below(c ? c->ksize + 8 : 96);
+		fz_cur.place = "straddles-guard";
+		break;
+	case 10:
+		a.ptr = fz.ro + 8 * fz_below(fz.pg / 8 - 16);
+		fz_cur.place = "read-only";
+		break;
+	default:
+		a.ptr = NULL;
+		fz_cur.place = "bad-ptr";
+		break;
+	}
+
+	if (!a.ptr) {
+		const char *why;
+
+		arg = fz_bad_ptr(&why);
+		fz_cur.place = why;
+		a.predict = EFAULT;
+	} else {
+		unsigned char tmp[256];
+		size_t ksize = c ? c->ksize : sizeof(tmp);
+		size_t room = fz.guard - a.ptr;
+
+		if (a.ptr >= fz.ro)
+			room = fz.ro + fz.pg - a.ptr;
+		a.avail = room;
+		memset(tmp, 0, sizeof(tmp));
+		if (!c || fz_chance(10)) {
+			fz_random_bytes(tmp, ksize);
+			a.nmut = 2;
+			strcpy(a.mut, "random-bytes");
+		} else {
+			fz_build_valid(ci, tmp);
+		}
+		/* Build in place (mutations need the real buffer). */
+		if (a.ptr >= fz.ro)
+			ASSERT_SYSOK(mprotect(fz.ro, fz.pg,
+					      PROT_READ | PROT_WRITE));
+		if (room >= ksize) {
+			memcpy(a.ptr, tmp, ksize);
+			if (c && !a.nmut) {
+				unsigned int n = fz_chance(45) ? 0 :
+						 fz_chance(85) ? 1 : 2;
+
+				while (n--)
+					fz_mutate(ci, &a);
+			}
+		} else {
+			/* Only the start fits before the guard. */
+			memcpy(a.ptr, tmp, room);
+			a.nmut = 2;
+		}
+		if (room >= 4)
+			memcpy(&a.usize, a.ptr, 4);
+		if (a.ptr >= fz.ro)
+			ASSERT_SYSOK(mprotect(fz.ro, fz.pg, PROT_READ));
+		arg = (uintptr_t)a.ptr;
+		/* Read-only or cut short: outputs may fault, do not guess. */
+		if (!a.plain && a.predict != EINVAL && a.predict != E2BIG)
+			a.predict = 0;
+		if (room < 4)
+			a.predict = EFAULT;
+		if (a.plain) {
+			span = a.usize <= fz.pg ? a.usize : 0;
+			if (c && span < c->ksize)
+				span = c->ksize;
+			span += 64;
+			if (span > (size_t)(fz.guard - a.ptr))
+				span = fz.guard - a.ptr;
+			memcpy(fz.snap, fz.rw, 2 * fz.pg);
+		}
+	}
+	fz_cur.mut = a.mut[0] ? a.mut : NULL;
+	fz_cur.size = a.usize;
+	fz_cur.arg = arg;
+
+	/* Which errors may come back. */
+	if (f.kind == FZ_BADFD) {
+		a.predict = EBADF;
+		allowed = FZ_E(EBADF);
+	} else if (!fz_is_evl_kind(f.kind)) {
+		/*
+		 * Foreign fds answer for their own drivers (epoll says EINVAL
+		 * to unknown commands since 6.9, a pipe knows FIONREAD...).
+		 */
+		a.predict = -1;
+		allowed = 0;
+	} else if (!c || !(c->kinds & K(f.kind))) {
+		/* Ours, but not a command for this kind of fd. */
+		a.predict = ENOTTY;
+		allowed = FZ_E(ENOTTY);
+	} else {
+		allowed = fz_common_errs | c->errs;
+	}
+
+	ret = ioctl(f.fd, cmd, arg);
+	err = ret < 0 ? errno : 0;
+	fz_count(ret, err);
+
+	if (a.predict == -1) {
+		/* No foreign driver knows our commands. */
+		if (c && ret >= 0)
+			fz_report("%s succeeded on a %s fd", c->name,
+				  fz_kind_name[f.kind]);
+		return;
+	}
+	if (ret < 0) {
+		fz_check_errno(err, allowed, a.predict);
+	} else if (a.predict > 0) {
+		fz_report("expected %s, got success (%ld)",
+			  tap_errname(a.predict), ret);
+		if (c && (ci == FZ_LINE_CREATE || ci == FZ_LINE_OPEN ||
+			  ci == FZ_REGISTER_CREATE))
+			close(ret);
+		return;
+	} else if (c) {
+		fz_ioctl_ok(&f, ci, ret, &a);
+	} else {
+		fz_report("unknown command succeeded (%ld)", ret);
+	}
+
+	if (a.plain && c && (c->kinds & K(f.kind)))
+		fz_check_writes(ci, &a, span);
+}
+
+/* ------------------------------------------------------------------ */
+/* read / write                                                        */
+
+static struct fz_track *fz_track(struct fz_regobj *r, uint64_t line_id)
+{
+	unsigned int i;
+
+	for (i = 0; i < FZ_REG_TRACK; i++)
+		if (r->t[i].line_id == line_id)
+			return &r->t[i];
+	i = r->next++ % FZ_REG_TRACK;
+	r->t[i] = (struct fz_track){ line_id, 0, false };
+	return &r->t[i];
+}
+
+/* Every record the kernel hands out must be well formed and in order. */
+static void fz_check_records(const unsigned char *buf, size_t n,
+			     struct fz_regobj *r)
+{
+	size_t off = 0, i;
+
+	if (n % EVENTLINE_RECORD_ALIGN)
+		fz_report("read returned %zu, not a multiple of 8", n);
+	while (off < n) {
+		struct eventline_record h;
+		struct fz_track *t;
+		uint64_t lost;
+
+		if (n - off < sizeof(h)) {
+			fz_report("%zu stray bytes after the last record",
+				  n - off);
+			return;
+		}
+		memcpy(&h, buf + off, sizeof(h));
+		__atomic_add_fetch(&fz.stats->records, 1, __ATOMIC_RELAXED);
+		if (h.size < sizeof(h) || h.size % 8 || h.size > n - off ||
+		    h.header_size != sizeof(h) ||
+		    (uint64_t)h.header_size + h.payload_len > h.size ||
+		    h.size != TU_REC_SIZE(h.payload_len) || h.flags ||
+		    h.depth || h.__reserved1) {
+			fz_report("malformed record at %zu: size %u header %u payload %u flags %#x depth %u rsv %u",
+				  off, h.size, h.header_size, h.payload_len,
+				  h.flags, h.depth, h.__reserved1);
+			return;
+		}
+		for (i = sizeof(h) + h.payload_len; i < h.size; i++)
+			if (buf[off + i]) {
+				fz_report("non-zero padding in record at %zu",
+					  off);
+				break;
+			}
+		switch (h.category) {
+		case EVENTLINE_CAT_LINE:
+			if (h.type > EVENTLINE_TYPE_MAX || !h.seq ||
+			    !h.line_id || h.payload_len > fz.info.max_payload)
+				fz_report("bad LINE record: type %u seq %llu line %llu len %u",
+					  h.type, (unsigned long long)h.seq,
+					  (unsigned long long)h.line_id,
+					  h.payload_len);
+			t = fz_track(r, h.line_id);
+			if (t->closed)
+				fz_report("record of line %llu after its LINE_CLOSED",
+					  (unsigned long long)h.line_id);
+			if (h.seq <= t->last_seq)
+				fz_report("line %llu: seq %llu after %llu",
+					  (unsigned long long)h.line_id,
+					  (unsigned long long)h.seq,
+					  (unsigned long long)t->last_seq);
+			t->last_seq = h.seq;
+			break;
+		case EVENTLINE_CAT_META:
+			if (h.seq) {
+				fz_report("META record with seq %llu",
+					  (unsigned long long)h.seq);
+				break;
+			}
+			if (h.type == EVENTLINE_META_OVERFLOW) {
+				memcpy(&lost, buf + off + sizeof(h), 8);
+				if (h.payload_len != sizeof(lost) || !lost ||
+				    h.line_id)
+					fz_report("bad OVERFLOW record: len %u lost %llu line %llu",
+						  h.payload_len,
+						  (unsigned long long)lost,
+						  (unsigned long long)h.line_id);
+			} else if (h.type == EVENTLINE_META_LINE_CLOSED) {
+				if (h.payload_len || !h.line_id)
+					fz_report("bad LINE_CLOSED record: len %u line %llu",
+						  h.payload_len,
+						  (unsigned long long)h.line_id);
+				t = fz_track(r, h.line_id);
+				/*
+				 * One subscription, one LINE_CLOSED.  A second
+				 * for the same line in the same register would
+				 * need a resubscription to a dead line.
+				 */
+				if (t->closed)
+					fz_report("second LINE_CLOSED for line %llu",
+						  (unsigned long long)h.line_id);
+				t->closed = true;
+			} else {
+				fz_report("unknown META type %u", h.type);
+			}
+			break;
+		default:
+			fz_report("unknown category %u", h.category);
+			break;
+		}
+		off += h.size;
+	}
+}
+
+static size_t fz_read_size(void)
+{
+	static const size_t sizes[] = {
+		0, 1, 7, 8, 55, 56, 57, 63, 64, 72, 120, 4096 + 56,
+	};
+
+	switch (fz_below(5)) {
+	case 0:
+		return sizes[fz_below(TU_ARRAY_SIZE(sizes))];
+	case 1:	/* exactly one record of some payload */
+		return TU_REC_SIZE(fz_below(200));
+	case 2:
+		return 2 * fz.pg;
+	case 3:
+		return fz_below(2 * fz.pg + 1);
+	default:	/* more than the buffer: the kernel must stop at faults */
+		return fz_chance(50) ? 1UL << 20 : SIZE_MAX >> fz_below(3);
+	}
+}
+
+/* Nobody else is reading our registers right now. */
+static bool fz_alone(void)
+{
+	return !fz.child && !fz.is_child;
+}
+
+static void fz_op_read(void)
+{
+	struct fz_fd f = fz_pick();
+	size_t count = fz_read_size();
+	unsigned char *buf;
+	bool plain = false, nonblock = false;
+	const char *where = "buffer";
+	fz_errs_t allowed;
+	int predict = 0, err, fl;
+	ssize_t n;
+
+	switch (fz_below(8)) {
+	case 0:
+		buf = (unsigned char *)fz_bad_ptr(&where);
+		break;
+	case 1:
+		buf = fz.ro;
+		where = "read-only";
+		break;
+	case 2:
+		buf = fz.rw + 1 + fz_below(7);
+		where = "misaligned";
+		plain = true;
+		break;
+	default:
+		buf = fz.rw;
+		plain = true;
+		break;
+	}
+	if (plain && count > (size_t)(fz.guard - buf) && fz_chance(50))
+		count = fz.guard - buf;
+
+	fz_cur.what = "read";
+	fz_cur.fd = f.fd;
+	fz_cur.kind = f.kind;
+	fz_cur.cmd = 0;
+	fz_cur.place = where;
+	fz_cur.mut = NULL;
+	fz_cur.arg = (uintptr_t)buf;
+	fz_cur.count = count;
+
+	switch (f.kind) {
+	case FZ_BADFD:
+		predict = EBADF;
+		allowed = FZ_E(EBADF);
+		break;
+	case FZ_CTL:
+	case FZ_OWNER:
+	case FZ_POSTER:
+		/* No read method: the VFS says EINVAL before the buffer. */
+		predict = EINVAL;
+		allowed = FZ_E(EINVAL);
+		break;
+	case FZ_REG:
+		fl = fcntl(f.fd, F_GETFL);
+		nonblock = fl >= 0 && (fl & O_NONBLOCK);
+		allowed = FZ_E(EINVAL) | FZ_E(EFAULT) | FZ_E(EAGAIN);
+		if (!nonblock)
+			allowed |= FZ_E(EINTR);
+		break;
+	default:
+		return;	/* not ours */
+	}
+
+	if (f.kind == FZ_REG && !nonblock)
+		fz_interrupt_arm(true);
+	n = read(f.fd, buf, count);
+	err = n < 0 ? errno : 0;
+	if (f.kind == FZ_REG && !nonblock)
+		fz_interrupt_arm(false);
+	fz_count(n, err);
+
+	if (n < 0) {
+		fz_check_errno(err, allowed, predict);
+		return;
+	}
+	if (predict) {
+		fz_report("expected %s, read returned %zd", tap_errname(predict),
+			  n);
+		return;
+	}
+	if ((size_t)n > count) {
+		fz_report("read returned %zd for %zu bytes", n, count);
+		return;
+	}
+	if (plain)
+		fz_check_records(buf, n, f.reg);
+	else if (n)
+		fz_report("read into %s returned %zd", where, n);
+}
+
+static void fz_op_write(void)
+{
+	struct fz_fd f = fz_pick();
+	size_t count = fz_read_size() % (2 * fz.pg);
+	ssize_t n;
+	int predict;
+
+	fz_cur.what = "write";
+	fz_cur.fd = f.fd;
+	fz_cur.kind = f.kind;
+	fz_cur.place = "buffer";
+	fz_cur.count = count;
+	fz_cur.mut = NULL;
+
+	switch (f.kind) {
+	case FZ_BADFD:
+	case FZ_REG:	/* opened O_RDONLY */
+		predict = EBADF;
+		break;
+	case FZ_CTL:
+	case FZ_OWNER:
+	case FZ_POSTER:
+		predict = EINVAL;	/* no write method */
+		break;
+	default:
+		return;
+	}
+	n = write(f.fd, fz.rw, count);
+	fz_count(n, n < 0 ? errno : 0);
+	if (n >= 0)
+		fz_report("write returned %zd, expected %s", n,
+			  tap_errname(predict));
+	else
+		fz_check_errno(errno, FZ_E(predict), predict);
+}
+
+/* ------------------------------------------------------------------ */
+/* poll, epoll, fcntl, dup, close, fdinfo                              */
+
+static void fz_check_revents(const struct fz_fd *f, short revents)
+{
+	if (f->kind != FZ_REG)
+		return;
+	if (revents & ~(POLLIN | POLLRDNORM | POLLHUP))
+		fz_report("register poll gave %#x", revents);
+}
+
+static void fz_op_poll(void)
+{
+	struct pollfd pfd[4];
+	struct fz_fd f[4];
+	unsigned int i, n = 1 + fz_below(4);
+	int ret;
+
+	fz_cur.what = "poll";
+	fz_cur.mut = NULL;
+	for (i = 0; i < n; i++) {
+		f[i] = fz_pick();
+		pfd[i] = (struct pollfd){ f[i].fd,
+					  (short)(POLLIN | POLLOUT | POLLPRI |
+						  POLLRDNORM), 0 };
+	}
+	fz_cur.fd = f[0].fd;
+	fz_cur.kind = f[0].kind;
+	ret = poll(pfd, n, 0);
+	fz_count(ret, ret < 0 ? errno : 0);
+	if (ret < 0) {
+		fz_check_errno(errno, FZ_E(EINTR) | FZ_E(ENOMEM), 0);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (f[i].kind == FZ_BADFD && f[i].fd >= 0 &&
+		    pfd[i].revents != POLLNVAL)
+			fz_report("poll of a closed fd gave %#x",
+				  pfd[i].revents);
+		fz_check_revents(&f[i], pfd[i].revents);
+	}
+
+	/*
+	 * Poll and read must agree: readable means a read gives records,
+	 * hung up (and nothing else) means end of file.  Only when no child
+	 * could take the records in between.
+	 */
+	if (!fz_alone() || f[0].kind != FZ_REG || !pfd[0].revents)
+		return;
+	{
+		ssize_t r = read(f[0].fd, fz.rw, 2 * fz.pg);
+		int err = r < 0 ? errno : 0;
+
+		fz_cur.what = "read-after-poll";
+		fz_count(r, err);
+		if (pfd[0].revents & POLLIN) {
+			if (r <= 0)
+				fz_report("POLLIN but read gave %zd/%s", r,
+					  tap_errname(err));
+			else
+				fz_check_records(fz.rw, r, f[0].reg);
+		} else if (pfd[0].revents & POLLHUP && r != 0) {
+			fz_report("POLLHUP but read gave %zd/%s", r,
+				  tap_errname(err));
+		}
+	}
+}
+
+static void fz_op_epoll(void)
+{
+	int ei = fz_pick_kind(FZ_EPOLL);
+	struct epoll_event ev[8];
+	struct fz_fd f = fz_pick();
+	int ep, ret, op, err, predict = 0;
+	fz_errs_t allowed;
+
+	if (ei < 0)
+		return;
+	ep = fz.pool[ei].fd;
+	fz_cur.what = "epoll";
+	fz_cur.fd = f.fd;
+	fz_cur.kind = f.kind;
+	fz_cur.mut = NULL;
+
+	if (fz_chance(40)) {
+		int i;
+
+		fz_cur.what = "epoll_wait";
+		ret = epoll_wait(ep, ev, 8, 0);
+		fz_count(ret, ret < 0 ? errno : 0);
+		if (ret < 0) {
+			fz_check_errno(errno, FZ_E(EINTR), 0);
+			return;
+		}
+		for (i = 0; i < ret; i++) {
+			int j = fz_pool_index(ev[i].data.fd);
+
+			/* data.fd may name an fd closed and reused since. */
+			if (j >= 0 && fz.pool[j].kind == FZ_REG &&
+			    ev[i].events & ~(EPOLLIN | EPOLLRDNORM | EPOLLHUP |
+					     EPOLLERR))
+				fz_report("register epoll gave %#x",
+					  ev[i].events);
+		}
+		return;
+	}
+
+	op = fz_chance(50) ? EPOLL_CTL_ADD :
+	     fz_chance(50) ? EPOLL_CTL_MOD : EPOLL_CTL_DEL;
+	ev[0].events = EPOLLIN | EPOLLHUP |
+		       (fz_chance(30) ? EPOLLET : 0) |
+		       (fz_chance(10) ? EPOLLONESHOT : 0);
+	ev[0].data.fd = f.fd;
+	ret = epoll_ctl(ep, op, f.fd, ev);
+	err = ret < 0 ? errno : 0;
+	fz_count(ret, err);
+	allowed = FZ_E(EEXIST) | FZ_E(ENOENT);
+	switch (f.kind) {
+	case FZ_BADFD:
+		predict = EBADF;
+		allowed = FZ_E(EBADF);
+		break;
+	case FZ_CTL:
+	case FZ_OWNER:
+	case FZ_POSTER:
+	case FZ_DEVNULL:
+		/* Files without a poll method cannot be watched. */
+		predict = EPERM;
+		allowed = FZ_E(EPERM);
+		break;
+	case FZ_EPOLL:
+		allowed |= FZ_E(EINVAL) | FZ_E(ELOOP);
+		break;
+	default:
+		break;
+	}
+	if (ret < 0)
+		fz_check_errno(err, allowed, predict);
+	else if (predict)
+		fz_report("epoll_ctl(%d) on %s succeeded", op,
+			  fz_kind_name[f.kind]);
+}
+
+static void fz_op_fcntl(void)
+{
+	int i = fz_pick_kind(fz_chance(70) ? FZ_REG : FZ_OWNER + fz_below(2));
+	int fd, fl;
+
+	if (i < 0)
+		return;
+	fd = fz.pool[i].fd;
+	fz_cur.what = "fcntl";
+	fz_cur.fd = fd;
+	fz_cur.kind = fz.pool[i].kind;
+	fz_cur.mut = NULL;
+	fl = fcntl(fd, F_GETFL);
+	ASSERT_GE(fl, 0);
+	switch (fz_below(3)) {
+	case 0:
+		fl ^= O_NONBLOCK;
+		break;
+	case 1:
+		/* SIGIO to us on every queued record; exercises fasync. */
+		fcntl(fd, F_SETOWN, getpid());
+		fl ^= O_ASYNC;
+		break;
+	default:
+		fcntl(fd, F_SETFD, fz_chance(50) ? FD_CLOEXEC : 0);
+		break;
+	}
+	EXPECT_SYSOK(fcntl(fd, F_SETFL, fl));
+	fz_count(0, 0);
+}
+
+static void fz_op_dup(void)
+{
+	struct fz_fd *f;
+	int i, j, fd;
+
+	if (!fz.npool)
+		return;
+	i = fz_below(fz.npool);
+	f = &fz.pool[i];
+	fz_cur.what = "dup";
+	fz_cur.fd = f->fd;
+	fz_cur.kind = f->kind;
+	fz_cur.mut = NULL;
+	if (fz_chance(30) && fz.npool > 1) {
+		/* dup2 over another pool fd, which closes that one. */
+		j = fz_below(fz.npool);
+		if (j == i)
+			return;
+		fd = dup3(f->fd, fz.pool[j].fd, O_CLOEXEC);
+		ASSERT_EQ(fd, fz.pool[j].fd);
+		fz_regobj_put(fz.pool[j].reg);
+		fz.pool[j] = *f;
+		fz.pool[j].fd = fd;
+		if (f->reg)
+			f->reg->refs++;
+	} else {
+		fd = fcntl(f->fd, F_DUPFD_CLOEXEC, 3);
+		ASSERT_GE(fd, 0);
+		if (f->reg)
+			f->reg->refs++;
+		fz_pool_add(fd, f->kind, f->line_id, f->reg);
+	}
+	fz_count(0, 0);
+}
+
+static void fz_op_close(void)
+{
+	unsigned int i;
+
+	if (fz.npool <= 2)
+		return;
+	i = fz_below(fz.npool);
+	fz_cur.what = "close";
+	fz_cur.fd = fz.pool[i].fd;
+	fz_cur.kind = fz.pool[i].kind;
+	fz_cur.mut = NULL;
+	/* Closing the last owner fd closes the line: the interesting part. */
+	EXPECT_SYSOK(close(fz.pool[i].fd));
+	fz_pool_del(i);
+	fz_count(0, 0);
+}
+
+static void fz_op_fdinfo(void)
+{
+	struct fz_fd f = fz_pick();
+	char path[64], buf[4096];
+	const char *key;
+	ssize_t n;
+	int fd;
+
+	if (f.kind == FZ_BADFD)
+		return;
+	fz_cur.what = "fdinfo";
+	fz_cur.fd = f.fd;
+	fz_cur.kind = f.kind;
+	fz_cur.mut = NULL;
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", f.fd);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;	/* /proc not mounted */
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	fz_count(n, n < 0 ? errno : 0);
+	if (n < 0) {
+		fz_report("reading %s: %s", path, tap_errname(errno));
+		return;
+	}
+	buf[n] = '\0';
+	key = f.kind == FZ_REG ? "queue_len:" :
+	      f.kind == FZ_OWNER || f.kind == FZ_POSTER ? "eventline-line:" :
+	      NULL;
+	if (key && !strstr(buf, key))
+		fz_report("%s lacks \"%s\"", path, key);
+}
+
+static void fz_op_new_ctl(void)
+{
+	int fd = open(TU_DEV, O_RDWR | (fz_chance(50) ? O_CLOEXEC : 0));
+
+	fz_cur.what = "open-ctl";
+	fz_cur.fd = fd;
+	fz_cur.kind = FZ_CTL;
+	fz_cur.mut = NULL;
+	fz_count(fd, fd < 0 ? errno : 0);
+	if (fd < 0)
+		fz_report("open " TU_DEV ": %s", tap_errname(errno));
+	else
+		fz_pool_add(fd, FZ_CTL, 0, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Children and the sanity oracle                                      */
+
+static void fz_run(unsigned long ops, bool may_fork);
+
+static void fz_reap(bool wait)
+{
+	int status;
+	pid_t pid;
+
+	if (!fz.child)
+		return;
+	do
+		pid = waitpid(fz.child, &status, wait ? 0 : WNOHANG);
+	while (pid < 0 && errno == EINTR);
+	if (pid == 0)
+		return;
+	ASSERT_EQ(pid, fz.child);
+	fz.child = 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == TAP_EXIT_PASS)
+		return;
+	if (WIFSIGNALED(status))
+		tap_diag("fuzz child %d killed by signal %d", pid,
+			 WTERMSIG(status));
+	else
+		tap_diag("fuzz child %d exited with %d", pid,
+			 WEXITSTATUS(status));
+	tap_fail();
+}
+
+/*
+ * A child shares every fd of the pool with us and works on them at the
+ * same time: concurrent posts, reads, subscriptions and closes of the same
+ * objects from two processes.  Sometimes it runs as nobody.
+ */
+static void fz_op_fork(void)
+{
+	uint64_t seed = fz_rand();
+	bool nobody = geteuid() == 0 && fz_chance(40);
+	unsigned long ops = 1 + fz_below(FZ_CHILD_OPS);
+	pid_t pid;
+
+	if (fz.child || fz.is_child)
+		return;
+	fz_cur.what = "fork";
+	pid = tu_fork();
+	if (pid) {
+		fz.child = pid;
+		__atomic_add_fetch(&fz.stats->children, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	fz.is_child = true;
+	fz.rng = seed;
+	fz_start_watchdog();
+	if (nobody)
+		tu_drop_privs(TU_NOBODY, TU_NOBODY);
+	fz_run(ops, false);
+	tap_child_exit();
+}
+
+static int fz_read_one(int reg, void *buf, size_t cap,
+		       const struct eventline_record **rec)
+{
+	ssize_t n = read(reg, buf, cap);
+
+	*rec = buf;
+	return n < 0 ? -errno : n;
+}
+
+/*
+ * A known sequence, checked exactly: whatever the fuzzing did before, a
+ * fresh line and register must behave as the header says.  Covers post
+ * from owner and poster, payload sizes 0..max, queue overflow and its exact
+ * count, LINE_CLOSED, EPIPE on a poster of a closed line, EOF and POLLHUP.
+ */
+static void fz_oracle(void)
+{
+	unsigned int max = fz.info.max_payload, i, qlen = 4;
+	unsigned int lens[6] = { 0, 1, 13, max, 56, 7 };
+	const struct eventline_record *rec;
+	size_t cap = TU_REC_SIZE(max);
+	unsigned char *buf, *payload;
+	char name[EVENTLINE_NAME_MAX];
+	int ctl, own, pst, reg, n;
+	uint64_t id, seq, lost;
+	struct pollfd pfd;
+
+	fz_reap(true);
+	fz_cur.what = "sanity-oracle";
+	fz_cur.mut = NULL;
+	__atomic_add_fetch(&fz.stats->oracles, 1, __ATOMIC_RELAXED);
+
+	buf = aligned_alloc(8, cap);
+	payload = malloc(max + 1);
+	ASSERT_TRUE(buf && payload);
+	snprintf(name, sizeof(name), "fz-oracle-%d-%u", getpid(),
+		 fz.oracle_seq++);
+
+	ctl = tu_open_ctl();
+	own = tu_line_create(ctl, name, 0600, EVENTLINE_FD_CLOEXEC, &id);
+	if (own < 0)
+		fz_report("oracle: LINE_CREATE: %s", tap_errname(-own));
+	ASSERT_GE(own, 0);
+	reg = ASSERT_OK(tu_register_create(ctl, qlen, EVENTLINE_FD_CLOEXEC |
+							   EVENTLINE_FD_NONBLOCK));
+	EXPECT_OK(tu_subscribe(reg, 0, name));
+	EXPECT_RET(tu_subscribe(reg, id, NULL), EEXIST);
+	pst = ASSERT_OK(tu_line_open(ctl, 0, name, EVENTLINE_FD_CLOEXEC));
+
+	/* qlen fit, two more are lost and counted. */
+	for (i = 0; i < 6; i++) {
+		tu_fill(payload, lens[i], i + fz.oracle_seq);
+		EXPECT_OK(tu_post(i % 2 ? pst : own, i, payload, lens[i],
+				  &seq));
+		EXPECT_EQ(seq, i + 1);
+	}
+	for (i = 0; i < qlen; i++) {
+		n = fz_read_one(reg, buf, TU_REC_SIZE(lens[i]), &rec);
+		EXPECT_EQ(n, TU_REC_SIZE(lens[i]));
+		if (n <= 0)
+			break;
+		tu_fill(payload, lens[i], i + fz.oracle_seq);
+		tu_check_line_record(rec, id, i, i + 1, payload, lens[i]);
+	}
+	n = fz_read_one(reg, buf, cap, &rec);
+	EXPECT_EQ(n, TU_REC_SIZE(sizeof(struct eventline_overflow)));
+	if (n > 0) {
+		tu_check_meta_record(rec, EVENTLINE_META_OVERFLOW, 0);
+		memcpy(&lost, tu_payload(rec), sizeof(lost));
+		EXPECT_EQ(lost, 2);
+	}
+	EXPECT_EQ(read(reg, buf, cap), -1);
+	EXPECT_EQ(errno, EAGAIN);
+
+	/* Queueing resumed; then the owner goes and the poster is refused. */
+	EXPECT_OK(tu_post(pst, 63, payload, 3, &seq));
+	EXPECT_EQ(seq, 7);
+	EXPECT_SYSOK(close(own));
+	EXPECT_RET(tu_post(pst, 1, NULL, 0, NULL), EPIPE);
+	EXPECT_RET(tu_line_open(ctl, id, NULL, 0), ENOENT);
+	n = fz_read_one(reg, buf, cap, &rec);
+	EXPECT_EQ(n, TU_REC_SIZE(3) + sizeof(*rec));
+	if (n > 0) {
+		tu_check_line_record(rec, id, 63, 7, payload, 3);
+		if (n == (int)(TU_REC_SIZE(3) + sizeof(*rec)))
+			tu_check_meta_record((const void *)(buf + TU_REC_SIZE(3)),
+					     EVENTLINE_META_LINE_CLOSED, id);
+	}
+	pfd = (struct pollfd){ reg, POLLIN, 0 };
+	EXPECT_EQ(poll(&pfd, 1, 0), 1);
+	EXPECT_EQ(pfd.revents, POLLHUP);
+	EXPECT_EQ(read(reg, buf, cap), 0);
+
+	close(pst);
+	close(reg);
+	close(ctl);
+	free(buf);
+	free(payload);
+}
+
+/* ------------------------------------------------------------------ */
+/* The driver                                                          */
+
+static void fz_run(unsigned long ops, bool may_fork)
+{
+	unsigned long i;
+	unsigned int r;
+
+	for (i = 0; i < ops; i++) {
+		if (tap_fail_count() > 20)
+			break;	/* enough to go on */
+		if (!fz.is_child)
+			fz_reap(false);
+		if (!fz.is_child && i && i % FZ_ORACLE_EVERY == 0)
+			fz_oracle();
+
+		r = fz_below(1000);
+		if (r < 450)
+			fz_op_ioctl();
+		else if (r < 580)
+			fz_op_read();
+		else if (r < 600)
+			fz_op_write();
+		else if (r < 660)
+			fz_op_poll();
+		else if (r < 720)
+			fz_op_epoll();
+		else if (r < 750)
+			fz_op_fcntl();
+		else if (r < 800)
+			fz_op_dup();
+		else if (r < 880)
+			fz_op_close();
+		else if (r < 910)
+			fz_op_fdinfo();
+		else if (r < 930)
+			fz_op_new_ctl();
+		else if (r < 932 && may_fork)
+			fz_op_fork();
+		else
+			/* Keep lines and registers around to work on. */
+			fz_op_ioctl();
+
+		/* Never run dry of control fds, or creation stops. */
+		if (!fz_count_kind(FZ_CTL))
+			fz_op_new_ctl();
+	}
+}
+
+static unsigned long fz_env_ul(const char *name, unsigned long def)
+{
+	const char *s = getenv(name);
+	char *end;
+	unsigned long v;
+
+	if (!s || !*s)
+		return def;
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || *end) {
+		tap_diag("ignoring %s=%s", name, s);
+		return def;
+	}
+	return v;
+}
+
+static unsigned long fz_total_iters(void)
+{
+	return fz_env_ul("EL_FUZZ_ITERS", EL_FUZZ_DEFAULT_ITERS);
+}
+
+/* Share of the iterations each case gets, in percent. */
+#define FZ_SHARE_ROOT		70
+#define FZ_SHARE_NOBODY		30
+
+static void fz_case(const char *name, unsigned int share, bool nobody,
+		    unsigned int salt)
+{
+	uint64_t seed = fz_env_ul("EL_FUZZ_SEED", EL_FUZZ_DEFAULT_SEED);
+	unsigned long ops = fz_total_iters() * share / 100;
+	char errs[1024];
+	size_t off = 0;
+	unsigned int i;
+
+	if (!seed)
+		seed = tu_now_ns() ^ ((uint64_t)getpid() << 32);
+	/* Cases differ from each other but follow from the one seed. */
+	fz.rng = seed ^ (0x51ed27e5ULL * salt);
+	tap_diag("fuzz: case=%s seed=%#llx iters=%lu (replay: EL_FUZZ_SEED=%#llx EL_FUZZ_ITERS=%lu)",
+		 name, (unsigned long long)seed, ops,
+		 (unsigned long long)seed, fz_total_iters());
+
+	fz.pg = sysconf(_SC_PAGESIZE);
+	fz.stats = mmap(NULL, sizeof(*fz.stats), PROT_READ | PROT_WRITE,
+			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	fz.rw = mmap(NULL, 5 * fz.pg, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(fz.stats != MAP_FAILED && fz.rw != MAP_FAILED);
+	fz.guard = fz.rw + 2 * fz.pg;
+	fz.ro = fz.rw + 3 * fz.pg;
+	ASSERT_SYSOK(mprotect(fz.guard, fz.pg, PROT_NONE));
+	ASSERT_SYSOK(mprotect(fz.ro, fz.pg, PROT_READ));
+	ASSERT_SYSOK(mprotect(fz.ro + fz.pg, fz.pg, PROT_NONE));
+	fz.snap = malloc(2 * fz.pg);
+	ASSERT_TRUE(fz.snap != NULL);
+
+	fz_signals();
+	tu_info(&fz.info);
+	if (nobody)
+		tu_drop_privs(TU_NOBODY, TU_NOBODY);
+	fz_start_watchdog();
+	fz_open_misc();
+
+	fz_run(ops, !nobody);
+	fz_reap(true);
+	if (!tap_failed())
+		fz_oracle();
+
+	for (i = 1; i < FZ_ERRNO_MAX && off < sizeof(errs); i++)
+		if (fz.stats->err[i])
+			off += snprintf(errs + off, sizeof(errs) - off, "%s%s:%lu",
+					off ? "," : "", tap_errname(i),
+					fz.stats->err[i]);
+	tap_diag("fuzz: case=%s seed=%#llx ops=%lu ok=%lu children=%lu oracles=%lu records=%lu errors-by-errno=%s",
+		 name, (unsigned long long)seed, fz.stats->ops, fz.stats->ok,
+		 fz.stats->children, fz.stats->oracles, fz.stats->records,
+		 off ? errs : "none");
+	for (i = 0, off = 0; i < FZ_NCMDS; i++)
+		off += snprintf(errs + off, sizeof(errs) - off, "%s%s:%lu",
+				i ? "," : "", fz_cmds[i].name,
+				fz.stats->ok_cmd[i]);
+	tap_diag("fuzz: case=%s ok-by-ioctl=%s", name, errs);
+}
+
+/* As root, with forked children (root or nobody) sharing the pool. */
+static void test_fuzz_root(void)
+{
+	fz_case("fuzz_root", FZ_SHARE_ROOT, false, 1);
+}
+
+/* The whole case as uid 65534: lines of other modes, EACCES, limits. */
+static void test_fuzz_nobody(void)
+{
+	fz_case("fuzz_nobody", FZ_SHARE_NOBODY, true, 2);
+}
+
+/*
+ * Every command number with our magic, every direction and a few sizes,
+ * on every kind of fd: only the exact published numbers may be accepted.
+ */
+static void test_cmd_space(void)
+{
+	static const unsigned int sizes[] = { 0, 4, 8, 16, 32, 72, 88 };
+	struct eventline_info *info;
+	unsigned int nr, dir, s, k;
+	int fds[4];
+	uint64_t id;
+	int ctl;
+
+	ctl = tu_open_ctl();
+	fds[0] = ctl;
+	fds[1] = ASSERT_OK(tu_line_create(ctl, NULL, 0600, EVENTLINE_FD_CLOEXEC,
+					  &id));
+	fds[2] = ASSERT_OK(tu_line_open(ctl, id, NULL, EVENTLINE_FD_CLOEXEC));
+	fds[3] = ASSERT_OK(tu_register_create(ctl, 1, EVENTLINE_FD_CLOEXEC));
+	/* A page of zeroes: a size of 0 is EINVAL, never success. */
+	info = tu_guarded(4096);
+
+	for (k = 0; k < 4; k++)
+		for (nr = 0; nr < 256; nr++)
+			for (dir = 0; dir < 4; dir++)
+				for (s = 0; s < TU_ARRAY_SIZE(sizes); s++) {
+					unsigned long cmd = _IOC(dir,
+						EVENTLINE_IOC_MAGIC, nr,
+						sizes[s]);
+					const struct fz_cmd *c = fz_cmd_lookup(cmd);
+					long ret = tu_ioctl(fds[k], cmd, info);
+
+					if (c && (c->kinds & K(FZ_CTL + k))) {
+						/* size 0 in the struct */
+						EXPECT_EQ(ret, -EINVAL);
+						continue;
+					}
+					if (ret != -ENOTTY) {
+						tap_diag("cmd %#lx on %s: %ld",
+							 cmd, fz_kind_name[k],
+							 ret);
+						tap_fail();
+					}
+				}
+	close(fds[3]);
+	close(fds[2]);
+	close(fds[1]);
+	close(ctl);
+}
+
+/* Seconds for @share percent of the iterations; TCG does ~1000 ops/s. */
+static unsigned int fz_timeout(unsigned int share)
+{
+	unsigned long t = 60 + fz_total_iters() * share / 100 / 250;
+
+	return t > 86400 ? 86400 : t;
+}
+
+int main(int argc, char **argv)
+{
+	struct tap_test tests[] = {
+		TAP_TEST(test_cmd_space),
+		TAP_TEST_TIMEOUT(test_fuzz_root, fz_timeout(FZ_SHARE_ROOT)),
+		TAP_TEST_TIMEOUT(test_fuzz_nobody, fz_timeout(FZ_SHARE_NOBODY)),
+	};
+
+	return tap_main(tests, TU_ARRAY_SIZE(tests), argc, argv);
+}

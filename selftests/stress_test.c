@@ -1,0 +1,1231 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stress_test - many posters, readers and subscribers at once, with every
+ * event accounted for.
+ *
+ * Each case runs one scenario from the table at the bottom: some lines,
+ * posting actors on each (poster fds from LINE_OPEN, optionally the owner
+ * fd too, as threads or as processes), registers read by blocking threads,
+ * poll() threads or child processes, and troublemakers that churn
+ * subscriptions, close registers or close the owner while posts fly.
+ *
+ * The oracle is exact, not "it did not crash".  For every register that
+ * stays subscribed from before the first post until its lines close:
+ *
+ *  - per line, the sequence numbers it reads strictly increase, and each
+ *    gap (including the tail up to the line's last post) has an OVERFLOW
+ *    record read inside it;
+ *  - the OVERFLOW records' lost counts add up to exactly the events missing
+ *    (events read + lost == events posted on its lines), and every
+ *    OVERFLOW record covers some gap; for a register on one line this
+ *    pins each record to exactly its own gap;
+ *  - one LINE_CLOSED per line, after all of that line's events, then EOF;
+ *  - every payload is intact and, per posting actor, in posting order.
+ *
+ * Registers that subscribe and unsubscribe mid-stream use marker posts to
+ * bracket what they must have seen: a subscription that covers marker m1
+ * and m2 holds exactly a contiguous run of seqs starting after m0 (posted
+ * before SUBSCRIBE) and ending before m3 (posted after UNSUBSCRIBE).
+ *
+ * Sizes are iteration counts, never wall-clock targets: the guest is
+ * single-threaded TCG.  EL_STRESS_SCALE (percent) scales them; it
+ * defaults to 12 on a kernel with kmemleak (the debug kernel: KASAN and
+ * lockdep make posting and reading many times slower).
+ *
+ * Later features (priority chains, mutating stages, kernel sources) add a
+ * row to the table and, if needed, a knob to struct st_scenario; the
+ * accounting (struct acct) stays the same.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define ST_MAX_LINES	8
+#define ST_MAX_REGS	64
+#define ST_MAX_ACTORS	16	/* posting actors per line, incl. churners */
+#define ST_PAYLOAD_HDR	16	/* struct st_payload */
+#define ST_READ_BUF	(64 * 1024)
+#define ST_HIST		16	/* records remembered for diagnostics */
+#define ST_MARKER_MARGIN 16384	/* queue room for churner marker posts */
+
+struct st_scenario {
+	const char *name;
+	unsigned int lines;
+	unsigned int posters;		/* poster fds per line */
+	unsigned int proc_posters;	/* of those, run as child processes */
+	bool owner_posts;		/* the owner fd posts as well */
+	unsigned int events;		/* posts per actor (before scaling) */
+	unsigned int payload_max;	/* >= ST_PAYLOAD_HDR */
+	unsigned int regs;		/* accounted registers */
+	unsigned int lines_per_reg;
+	unsigned int queue_len;		/* 0: big enough never to overflow */
+	unsigned int poll_regs;		/* read by poll() threads */
+	unsigned int proc_regs;		/* read by child processes */
+	unsigned int doomed_regs;	/* closed mid-stream, unaccounted */
+	bool reg_churn;			/* create/subscribe/close loop */
+	unsigned int churners;		/* SUBSCRIBE/UNSUBSCRIBE threads */
+	bool race_close;		/* close owners while posters post */
+	bool expect_loss;		/* small queues must overflow */
+};
+
+/* What a posting actor puts at the start of every payload. */
+struct st_payload {
+	uint32_t line;		/* line index */
+	uint16_t actor;
+	uint16_t len;		/* payload length, to catch truncation */
+	uint64_t n;		/* the actor's post number, from 1 */
+};
+
+/* ------------------------------------------------------------------ */
+/* Accounting: one register's stream                                   */
+
+struct acct_line {
+	uint64_t id;
+	uint64_t first;		/* first seq it must see (1 here) */
+	uint64_t last;		/* last seq read, first - 1 before any */
+	uint64_t read;
+	unsigned int mark;	/* overflow records read when last was read */
+	unsigned int closed_mark;
+	bool closed;
+	uint64_t actor_n[ST_MAX_ACTORS];
+};
+
+struct acct_gap {
+	unsigned int line;
+	uint64_t from, to;	/* seqs missing, inclusive */
+	unsigned int ovf_lo, ovf_hi;	/* overflow records (lo, hi] */
+};
+
+struct acct_hist {
+	unsigned short cat, type;
+	uint64_t seq, line_id, lost;
+};
+
+struct acct {
+	char who[64];
+	unsigned int nlines;
+	struct acct_line lines[ST_MAX_LINES];
+	uint64_t *ovf;		/* lost count of each OVERFLOW record */
+	unsigned int novf, ovf_cap;
+	struct acct_gap *gaps;
+	unsigned int ngaps, gap_cap;
+	uint64_t events, lost;
+	unsigned int closed;
+	bool eof;
+	unsigned int errors;
+	struct acct_hist hist[ST_HIST];
+	unsigned int nhist;
+};
+
+static void acct_init(struct acct *a, const char *who, const uint64_t *ids,
+		      unsigned int nlines)
+{
+	unsigned int i;
+
+	memset(a, 0, sizeof(*a));
+	snprintf(a->who, sizeof(a->who), "%s", who);
+	a->nlines = nlines;
+	for (i = 0; i < nlines; i++) {
+		a->lines[i].id = ids[i];
+		a->lines[i].first = 1;
+		a->lines[i].last = 0;
+	}
+}
+
+static void acct_fini(struct acct *a)
+{
+	free(a->ovf);
+	free(a->gaps);
+}
+
+static void acct_dump(const struct acct *a)
+{
+	unsigned int i, n = a->nhist < ST_HIST ? a->nhist : ST_HIST;
+
+	tap_diag("%s: read %llu events, %u overflow records (%llu lost), %u closed%s",
+		 a->who, (unsigned long long)a->events, a->novf,
+		 (unsigned long long)a->lost, a->closed, a->eof ? ", EOF" : "");
+	tap_diag("%s: last %u records, oldest first:", a->who, n);
+	for (i = a->nhist - n; i < a->nhist; i++) {
+		const struct acct_hist *h = &a->hist[i % ST_HIST];
+
+		tap_diag("    cat %u type %u line %llu seq %llu lost %llu",
+			 h->cat, h->type, (unsigned long long)h->line_id,
+			 (unsigned long long)h->seq,
+			 (unsigned long long)h->lost);
+	}
+}
+
+static void __attribute__((format(printf, 2, 3)))
+acct_error(struct acct *a, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	tap_fail();
+	/* The first few are the interesting ones; the rest follow from them. */
+	if (a->errors++ < 4) {
+		tap_diag("%s: %s", a->who, msg);
+		if (a->errors == 1)
+			acct_dump(a);
+	}
+}
+
+static void acct_add_gap(struct acct *a, unsigned int line, uint64_t from,
+			 uint64_t to, unsigned int lo, unsigned int hi)
+{
+	if (a->ngaps == a->gap_cap) {
+		a->gap_cap = a->gap_cap ? 2 * a->gap_cap : 64;
+		a->gaps = realloc(a->gaps, a->gap_cap * sizeof(*a->gaps));
+		ASSERT_TRUE(a->gaps != NULL);
+	}
+	a->gaps[a->ngaps++] = (struct acct_gap){ line, from, to, lo, hi };
+}
+
+static int acct_line_of(const struct acct *a, uint64_t id)
+{
+	unsigned int i;
+
+	for (i = 0; i < a->nlines; i++)
+		if (a->lines[i].id == id)
+			return i;
+	return -1;
+}
+
+static void acct_check_payload(struct acct *a, struct acct_line *l,
+			       const struct eventline_record *rec)
+{
+	const unsigned char *p = tu_payload(rec);
+	unsigned char want[256];
+	struct st_payload hdr;
+	size_t off, chunk;
+
+	if (rec->payload_len < sizeof(hdr)) {
+		acct_error(a, "seq %llu: payload of %u bytes",
+			   (unsigned long long)rec->seq, rec->payload_len);
+		return;
+	}
+	memcpy(&hdr, p, sizeof(hdr));
+	if (hdr.len != rec->payload_len || hdr.actor >= ST_MAX_ACTORS ||
+	    rec->type != (hdr.actor + hdr.n) % 64) {
+		acct_error(a, "seq %llu: bad payload header (len %u/%u actor %u type %u)",
+			   (unsigned long long)rec->seq, hdr.len,
+			   rec->payload_len, hdr.actor, rec->type);
+		return;
+	}
+	/* Per actor, posts arrive in the order the actor made them. */
+	if (hdr.n <= l->actor_n[hdr.actor])
+		acct_error(a, "seq %llu: actor %u post %llu after post %llu",
+			   (unsigned long long)rec->seq, hdr.actor,
+			   (unsigned long long)hdr.n,
+			   (unsigned long long)l->actor_n[hdr.actor]);
+	l->actor_n[hdr.actor] = hdr.n;
+	for (off = sizeof(hdr); off < rec->payload_len; off += chunk) {
+		chunk = rec->payload_len - off;
+		if (chunk > sizeof(want))
+			chunk = sizeof(want);
+		tu_fill(want, chunk, (unsigned int)(hdr.n * 31 + hdr.actor + off));
+		if (memcmp(p + off, want, chunk)) {
+			acct_error(a, "seq %llu: payload corrupt at byte %zu",
+				   (unsigned long long)rec->seq, off);
+			return;
+		}
+	}
+}
+
+/* Take one record of the stream into account. */
+static void acct_feed(struct acct *a, const struct eventline_record *rec)
+{
+	struct acct_hist *h = &a->hist[a->nhist++ % ST_HIST];
+	struct acct_line *l;
+	uint64_t lost;
+	int i;
+
+	*h = (struct acct_hist){ rec->category, rec->type, rec->seq,
+				 rec->line_id, 0 };
+	if (a->eof)
+		acct_error(a, "record after end of file");
+
+	if (rec->category == EVENTLINE_CAT_META &&
+	    rec->type == EVENTLINE_META_OVERFLOW) {
+		if (rec->payload_len != sizeof(lost) || rec->line_id ||
+		    rec->seq) {
+			acct_error(a, "malformed OVERFLOW record");
+			return;
+		}
+		memcpy(&lost, tu_payload(rec), sizeof(lost));
+		h->lost = lost;
+		if (!lost)
+			acct_error(a, "OVERFLOW record with lost 0");
+		if (a->novf == a->ovf_cap) {
+			a->ovf_cap = a->ovf_cap ? 2 * a->ovf_cap : 64;
+			a->ovf = realloc(a->ovf, a->ovf_cap * sizeof(*a->ovf));
+			ASSERT_TRUE(a->ovf != NULL);
+		}
+		a->ovf[a->novf++] = lost;
+		a->lost += lost;
+		return;
+	}
+
+	i = acct_line_of(a, rec->line_id);
+	if (i < 0) {
+		acct_error(a, "record (cat %u type %u) for line %llu, not subscribed",
+			   rec->category, rec->type,
+			   (unsigned long long)rec->line_id);
+		return;
+	}
+	l = &a->lines[i];
+
+	if (rec->category == EVENTLINE_CAT_META &&
+	    rec->type == EVENTLINE_META_LINE_CLOSED) {
+		if (l->closed)
+			acct_error(a, "second LINE_CLOSED for line %llu",
+				   (unsigned long long)l->id);
+		l->closed = true;
+		l->closed_mark = a->novf;
+		a->closed++;
+		return;
+	}
+	if (rec->category != EVENTLINE_CAT_LINE) {
+		acct_error(a, "unexpected record cat %u type %u",
+			   rec->category, rec->type);
+		return;
+	}
+	if (l->closed)
+		acct_error(a, "seq %llu of line %llu after its LINE_CLOSED",
+			   (unsigned long long)rec->seq,
+			   (unsigned long long)l->id);
+	if (rec->seq <= l->last) {
+		acct_error(a, "line %llu: seq %llu after seq %llu",
+			   (unsigned long long)l->id,
+			   (unsigned long long)rec->seq,
+			   (unsigned long long)l->last);
+		return;
+	}
+	if (rec->seq > l->last + 1) {
+		if (a->novf == l->mark)
+			acct_error(a, "line %llu: seqs %llu..%llu missing with no OVERFLOW record",
+				   (unsigned long long)l->id,
+				   (unsigned long long)l->last + 1,
+				   (unsigned long long)rec->seq - 1);
+		acct_add_gap(a, i, l->last + 1, rec->seq - 1, l->mark,
+			     a->novf);
+	}
+	if (rec->uid != 0 || !rec->pid || rec->depth || rec->flags)
+		acct_error(a, "seq %llu: uid %u pid %u depth %u flags %#x",
+			   (unsigned long long)rec->seq, rec->uid, rec->pid,
+			   rec->depth, rec->flags);
+	acct_check_payload(a, l, rec);
+	l->last = rec->seq;
+	l->mark = a->novf;
+	l->read++;
+	a->events++;
+}
+
+static void acct_eof(struct acct *a)
+{
+	if (a->closed != a->nlines)
+		acct_error(a, "end of file after %u of %u LINE_CLOSED records",
+			   a->closed, a->nlines);
+	a->eof = true;
+}
+
+/*
+ * The stream is complete and @final[i] is the last seq posted on line i:
+ * check that every missing event is covered by OVERFLOW records, exactly.
+ */
+static bool acct_finish(struct acct *a, const uint64_t *final, bool no_loss)
+{
+	unsigned int fails = a->errors, i, k;
+	uint64_t missing = 0;
+	bool *used;
+
+	if (!a->eof)
+		acct_error(a, "no end of file");
+	for (i = 0; i < a->nlines; i++) {
+		struct acct_line *l = &a->lines[i];
+
+		if (l->last > final[i]) {
+			acct_error(a, "line %llu: read seq %llu, only %llu posted",
+				   (unsigned long long)l->id,
+				   (unsigned long long)l->last,
+				   (unsigned long long)final[i]);
+			continue;
+		}
+		if (l->last == final[i])
+			continue;
+		/* The tail: lost after the last event read, before closing. */
+		if (l->closed_mark == l->mark)
+			acct_error(a, "line %llu: seqs %llu..%llu never arrived and no OVERFLOW before LINE_CLOSED",
+				   (unsigned long long)l->id,
+				   (unsigned long long)l->last + 1,
+				   (unsigned long long)final[i]);
+		acct_add_gap(a, i, l->last + 1, final[i], l->mark,
+			     l->closed_mark);
+	}
+
+	used = calloc(a->novf + 1, sizeof(*used));
+	ASSERT_TRUE(used != NULL);
+	for (k = 0; k < a->ngaps; k++) {
+		const struct acct_gap *g = &a->gaps[k];
+		uint64_t n = g->to - g->from + 1, sum = 0;
+
+		missing += n;
+		for (i = g->ovf_lo; i < g->ovf_hi; i++) {
+			sum += a->ovf[i];
+			used[i] = true;
+		}
+		/* Other lines' losses may share the records, never fewer. */
+		if (sum < n)
+			acct_error(a, "line %llu: %llu events (seqs %llu..%llu) missing, OVERFLOW records %u..%u report only %llu",
+				   (unsigned long long)a->lines[g->line].id,
+				   (unsigned long long)n,
+				   (unsigned long long)g->from,
+				   (unsigned long long)g->to, g->ovf_lo + 1,
+				   g->ovf_hi, (unsigned long long)sum);
+	}
+	for (i = 0; i < a->novf; i++)
+		if (!used[i])
+			acct_error(a, "OVERFLOW record %u (lost %llu) where no line has a gap",
+				   i + 1, (unsigned long long)a->ovf[i]);
+	if (missing != a->lost)
+		acct_error(a, "%llu events missing but OVERFLOW records report %llu lost",
+			   (unsigned long long)missing,
+			   (unsigned long long)a->lost);
+	if (no_loss && a->novf)
+		acct_error(a, "%u OVERFLOW records (%llu lost) on a queue that cannot fill",
+			   a->novf, (unsigned long long)a->lost);
+	free(used);
+	return a->errors == fails;
+}
+
+/* ------------------------------------------------------------------ */
+/* Scenario state, shared with child processes                          */
+
+enum st_reader_kind { ST_READ_BLOCK, ST_READ_POLL, ST_READ_PROC };
+
+struct st_line {
+	int owner;			/* -1 once closed */
+	uint64_t id;
+	int posters[ST_MAX_ACTORS];
+	uint64_t posted;		/* successful posts (atomic) */
+	uint64_t max_seq;		/* highest seq a post returned (atomic) */
+	uint64_t epipe;			/* posts refused after close (atomic) */
+	uint64_t final;			/* set once posting is over */
+};
+
+struct st_reg {
+	int fd;
+	enum st_reader_kind kind;
+	unsigned int nlines;
+	unsigned int line_idx[ST_MAX_LINES];
+	pid_t tid;
+	/* progress, for the watchdog's report */
+	uint64_t events, lost;
+	unsigned int closed;
+	int done;
+};
+
+struct st_state {
+	const struct st_scenario *sc;
+	unsigned int events;		/* scaled posts per actor */
+	int ctl;
+	int go;				/* every actor waits for this */
+	int posting_done;
+	int totals_ready;
+	unsigned int posters_left;	/* atomic */
+	unsigned int readers_done;	/* atomic */
+	uint64_t churn_rounds, reg_churn_rounds;
+	struct st_line lines[ST_MAX_LINES];
+	struct st_reg regs[ST_MAX_REGS];
+	int doomed[ST_MAX_REGS];
+};
+
+static struct st_state *st;
+
+static unsigned int st_scale_pct(void)
+{
+	const char *env = getenv("EL_STRESS_SCALE");
+
+	if (env && atoi(env) > 0)
+		return atoi(env);
+	/* The debug kernel (KASAN, lockdep, kmemleak) is 5-10x slower. */
+	if (!access("/sys/kernel/debug/kmemleak", F_OK))
+		return 12;
+	return 100;
+}
+
+static void st_wait_flag(int *flag)
+{
+	while (!__atomic_load_n(flag, __ATOMIC_ACQUIRE))
+		tu_msleep(1);
+}
+
+/* ------------------------------------------------------------------ */
+/* Posting                                                              */
+
+struct st_actor {
+	unsigned int line, actor;
+	int fd;
+	bool is_owner;
+};
+
+static unsigned int st_payload_len(unsigned int actor, uint64_t n)
+{
+	unsigned int span = st->sc->payload_max - ST_PAYLOAD_HDR + 1;
+
+	return ST_PAYLOAD_HDR + (unsigned int)((n * 7 + actor * 13) % span);
+}
+
+/* Post actor @actor's post number @n on @fd: 0, or -errno. */
+static int st_post_one(int fd, unsigned int line, unsigned int actor,
+		       uint64_t n, uint64_t *seq)
+{
+	unsigned char buf[4096] __attribute__((aligned(8)));
+	unsigned int len = st_payload_len(actor, n);
+	struct st_payload hdr = { line, actor, len, n };
+	size_t off, chunk;
+
+	memcpy(buf, &hdr, sizeof(hdr));
+	for (off = sizeof(hdr); off < len; off += chunk) {
+		chunk = len - off < 256 ? len - off : 256;
+		tu_fill(buf + off, chunk, (unsigned int)(n * 31 + actor + off));
+	}
+	return tu_post(fd, (actor + n) % 64, buf, len, seq);
+}
+
+static void st_account_post(struct st_line *l, uint64_t seq)
+{
+	uint64_t old = __atomic_load_n(&l->max_seq, __ATOMIC_RELAXED);
+
+	__atomic_add_fetch(&l->posted, 1, __ATOMIC_RELAXED);
+	while (seq > old &&
+	       !__atomic_compare_exchange_n(&l->max_seq, &old, seq, false,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
+static void st_poster(const struct st_actor *ac)
+{
+	struct st_line *l = &st->lines[ac->line];
+	/* Racing the owner's close: post until refused (bounded). */
+	uint64_t limit = st->sc->race_close ? 16ULL * st->events : st->events;
+	uint64_t n, seq, refused = 0;
+	int ret;
+
+	st_wait_flag(&st->go);
+	for (n = 1; n <= limit; n++) {
+		ret = st_post_one(ac->fd, ac->line, ac->actor, n, &seq);
+		if (!ret) {
+			if (refused) {
+				tap_diag("line %u actor %u: post accepted after EPIPE",
+					 ac->line, ac->actor);
+				tap_fail();
+			}
+			st_account_post(l, seq);
+			continue;
+		}
+		if (ret == -EPIPE && st->sc->race_close && !ac->is_owner) {
+			/* Refused for good: try a few more, then stop. */
+			__atomic_add_fetch(&l->epipe, 1, __ATOMIC_RELAXED);
+			if (++refused == 4)
+				break;
+			continue;
+		}
+		tap_diag("line %u actor %u post %llu: %s", ac->line, ac->actor,
+			 (unsigned long long)n, tap_errname(-ret));
+		tap_fail();
+		break;
+	}
+	if (st->sc->race_close && !refused) {
+		tap_diag("line %u actor %u: %llu posts and never EPIPE",
+			 ac->line, ac->actor, (unsigned long long)limit);
+		tap_fail();
+	}
+	__atomic_sub_fetch(&st->posters_left, 1, __ATOMIC_RELEASE);
+}
+
+static void *st_poster_thread(void *arg)
+{
+	st_poster(arg);
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading                                                              */
+
+struct st_stream {
+	struct st_reg *r;
+	struct tu_reader rd;
+	struct acct a;
+	bool eof;
+};
+
+static void st_stream_init(struct st_stream *s, struct st_reg *r,
+			   unsigned int idx)
+{
+	uint64_t ids[ST_MAX_LINES];
+	char who[64];
+	unsigned int i;
+
+	for (i = 0; i < r->nlines; i++)
+		ids[i] = st->lines[r->line_idx[i]].id;
+	snprintf(who, sizeof(who), "%s reg %u", st->sc->name, idx);
+	s->r = r;
+	s->eof = false;
+	acct_init(&s->a, who, ids, r->nlines);
+	tu_reader_init(&s->rd, r->fd, ST_READ_BUF);
+}
+
+/* Read what is there; returns false on EAGAIN, true when progress/EOF. */
+static bool st_stream_pump(struct st_stream *s)
+{
+	const struct eventline_record *rec;
+	int ret;
+
+	for (;;) {
+		ret = tu_reader_next(&s->rd, &rec);
+		if (ret == -EAGAIN)
+			return false;
+		if (ret == -EINTR)
+			continue;
+		if (ret == 0) {
+			acct_eof(&s->a);
+			s->eof = true;
+			return true;
+		}
+		if (ret < 0) {
+			acct_error(&s->a, "read: %s", tap_errname(-ret));
+			s->eof = true;
+			return true;
+		}
+		acct_feed(&s->a, rec);
+		__atomic_store_n(&s->r->events, s->a.events, __ATOMIC_RELAXED);
+		__atomic_store_n(&s->r->lost, s->a.lost, __ATOMIC_RELAXED);
+		__atomic_store_n(&s->r->closed, s->a.closed, __ATOMIC_RELAXED);
+		/* Blocking fds: return after each buffer to keep going. */
+		if (s->rd.off >= s->rd.len && s->r->kind == ST_READ_BLOCK)
+			return true;
+	}
+}
+
+static void st_stream_finish(struct st_stream *s)
+{
+	uint64_t final[ST_MAX_LINES];
+	unsigned int i;
+
+	st_wait_flag(&st->totals_ready);
+	for (i = 0; i < s->r->nlines; i++)
+		final[i] = st->lines[s->r->line_idx[i]].final;
+	acct_finish(&s->a, final, !st->sc->queue_len);
+	if (st->sc->expect_loss && !s->a.lost) {
+		tap_diag("%s: a queue of %u never overflowed", s->a.who,
+			 st->sc->queue_len);
+		tap_fail();
+	}
+	acct_fini(&s->a);
+	tu_reader_fini(&s->rd);
+	__atomic_store_n(&s->r->done, 1, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&st->readers_done, 1, __ATOMIC_RELEASE);
+}
+
+static void st_block_reader(struct st_reg *r)
+{
+	struct st_stream s;
+
+	r->tid = syscall(SYS_gettid);
+	st_stream_init(&s, r, r - st->regs);
+	while (!s.eof)
+		st_stream_pump(&s);
+	st_stream_finish(&s);
+}
+
+static void *st_block_thread(void *arg)
+{
+	st_block_reader(arg);
+	return NULL;
+}
+
+/* One thread, several non-blocking registers, woken by poll(). */
+struct st_poller {
+	unsigned int first, n;
+};
+
+static void *st_poll_thread(void *arg)
+{
+	struct st_poller *p = arg;
+	struct st_stream s[ST_MAX_REGS];
+	struct pollfd pfd[ST_MAX_REGS];
+	unsigned int i, left = p->n;
+
+	for (i = 0; i < p->n; i++) {
+		st_stream_init(&s[i], &st->regs[p->first + i], p->first + i);
+		pfd[i] = (struct pollfd){ .fd = s[i].r->fd, .events = POLLIN };
+	}
+	while (left) {
+		ASSERT_SYSOK(poll(pfd, p->n, -1));
+		for (i = 0; i < p->n; i++) {
+			if (!pfd[i].revents)
+				continue;
+			if (pfd[i].revents & (POLLERR | POLLNVAL))
+				acct_error(&s[i].a, "poll revents %#x",
+					   pfd[i].revents);
+			/* poll said ready: something must be readable now */
+			if (!st_stream_pump(&s[i]) && (pfd[i].revents & POLLHUP))
+				acct_error(&s[i].a, "POLLHUP but read says EAGAIN");
+			if (s[i].eof) {
+				pfd[i].fd = -1;
+				left--;
+			}
+		}
+	}
+	for (i = 0; i < p->n; i++)
+		st_stream_finish(&s[i]);
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Troublemakers                                                        */
+
+/*
+ * SUBSCRIBE/UNSUBSCRIBE in a loop on a register of our own, bracketing
+ * each subscription with marker posts (see the top of the file).
+ */
+static void *st_churn_thread(void *arg)
+{
+	unsigned int c = (uintptr_t)arg, li = c % st->sc->lines;
+	unsigned int actor = st->sc->posters + 1 + c;
+	struct st_line *l = &st->lines[li];
+	const struct eventline_record *rec;
+	uint64_t m[4], first, last, n = 0;
+	struct tu_reader rd;
+	int reg, poster, ret;
+	unsigned int round;
+
+	poster = ASSERT_OK(tu_line_open(st->ctl, l->id, NULL, 0));
+	/* Large enough that nothing posted during the run can overflow it. */
+	reg = ASSERT_OK(tu_register_create(st->ctl, 65536,
+					   EVENTLINE_FD_NONBLOCK));
+	tu_reader_init(&rd, reg, ST_READ_BUF);
+	st_wait_flag(&st->go);
+
+	for (round = 0; !__atomic_load_n(&st->posting_done, __ATOMIC_ACQUIRE);
+	     round++) {
+		ASSERT_OK(st_post_one(poster, li, actor, ++n, &m[0]));
+		st_account_post(l, m[0]);
+		ASSERT_OK(tu_subscribe(reg, l->id, NULL));
+		ASSERT_OK(st_post_one(poster, li, actor, ++n, &m[1]));
+		st_account_post(l, m[1]);
+		if (round & 1)
+			sched_yield();
+		ASSERT_OK(st_post_one(poster, li, actor, ++n, &m[2]));
+		st_account_post(l, m[2]);
+		ASSERT_OK(tu_unsubscribe(reg, l->id));
+		ASSERT_OK(st_post_one(poster, li, actor, ++n, &m[3]));
+		st_account_post(l, m[3]);
+
+		first = last = 0;
+		while ((ret = tu_reader_next(&rd, &rec)) == 1) {
+			if (rec->category != EVENTLINE_CAT_LINE ||
+			    rec->line_id != l->id) {
+				tap_diag("churner %u: record cat %u type %u",
+					 c, rec->category, rec->type);
+				tap_abort();
+			}
+			if (last && rec->seq != last + 1) {
+				tap_diag("churner %u round %u: seq %llu after %llu",
+					 c, round, (unsigned long long)rec->seq,
+					 (unsigned long long)last);
+				tap_abort();
+			}
+			if (!first)
+				first = rec->seq;
+			last = rec->seq;
+		}
+		ASSERT_EQ(ret, -EAGAIN);
+		/* Exactly what was posted while subscribed, markers included. */
+		if (!(first > m[0] && first <= m[1] && last >= m[2] &&
+		      last < m[3])) {
+			tap_diag("churner %u round %u: read seqs %llu..%llu, markers %llu %llu %llu %llu",
+				 c, round, (unsigned long long)first,
+				 (unsigned long long)last,
+				 (unsigned long long)m[0],
+				 (unsigned long long)m[1],
+				 (unsigned long long)m[2],
+				 (unsigned long long)m[3]);
+			tap_fail();
+			break;
+		}
+	}
+	__atomic_add_fetch(&st->churn_rounds, round, __ATOMIC_RELAXED);
+	tu_reader_fini(&rd);
+	close(reg);
+	close(poster);
+	return NULL;
+}
+
+/*
+ * Close registers while posts are delivered to them: the doomed ones
+ * (subscribed from the start, read a little) one by one, and short-lived
+ * ones created, subscribed and closed in a loop.
+ */
+static void *st_reg_closer_thread(void *arg)
+{
+	unsigned int i, round = 0, next_doomed = 0;
+	unsigned char buf[4096];
+
+	(void)arg;
+	st_wait_flag(&st->go);
+	while (!__atomic_load_n(&st->posting_done, __ATOMIC_ACQUIRE)) {
+		struct st_line *l = &st->lines[round % st->sc->lines];
+
+		if (next_doomed < st->sc->doomed_regs) {
+			int fd = st->doomed[next_doomed++];
+
+			/* half of them with unread events still queued */
+			if (next_doomed & 1)
+				while (read(fd, buf, sizeof(buf)) > 0)
+					;
+			close(fd);
+		}
+		if (st->sc->reg_churn) {
+			int fd = ASSERT_OK(tu_register_create(st->ctl,
+						1 + round % 8,
+						EVENTLINE_FD_NONBLOCK));
+
+			ASSERT_OK(tu_subscribe(fd, l->id, NULL));
+			if (round % 3 == 0)
+				(void)!read(fd, buf, sizeof(buf));
+			if (round % 3 == 1)
+				sched_yield();
+			close(fd);
+		}
+		round++;
+		sched_yield();
+	}
+	for (i = next_doomed; i < st->sc->doomed_regs; i++)
+		close(st->doomed[i]);
+	__atomic_add_fetch(&st->reg_churn_rounds, round, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+/* Close each owner once its posters are well under way. */
+static void *st_owner_closer_thread(void *arg)
+{
+	uint64_t half = (uint64_t)st->events * st->sc->posters / 2;
+	unsigned int i;
+
+	(void)arg;
+	st_wait_flag(&st->go);
+	for (i = 0; i < st->sc->lines; i++) {
+		struct st_line *l = &st->lines[i];
+
+		while (__atomic_load_n(&l->posted, __ATOMIC_RELAXED) < half)
+			tu_msleep(1);
+		close(l->owner);
+		l->owner = -1;
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* The driver                                                           */
+
+/* Close every fd from 3 up except @keep: a child must not pin lines. */
+static void st_keep_fds(const int *keep, unsigned int n)
+{
+	int fd, max = (int)sysconf(_SC_OPEN_MAX);
+	unsigned int i;
+	bool k;
+
+	for (fd = 3; fd < max && fd < 4096; fd++) {
+		for (k = false, i = 0; i < n && !k; i++)
+			k = keep[i] == fd;
+		if (!k)
+			close(fd);
+	}
+}
+
+static void st_report_progress(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < st->sc->lines; i++)
+		tap_diag("line %u (id %llu): %llu posted, max seq %llu, %llu EPIPE",
+			 i, (unsigned long long)st->lines[i].id,
+			 (unsigned long long)st->lines[i].posted,
+			 (unsigned long long)st->lines[i].max_seq,
+			 (unsigned long long)st->lines[i].epipe);
+	for (i = 0; i < st->sc->regs; i++) {
+		struct st_reg *r = &st->regs[i];
+
+		if (!__atomic_load_n(&r->done, __ATOMIC_ACQUIRE))
+			tap_diag("reg %u (kind %d): %llu read, %llu lost, %u/%u closed, not done",
+				 i, r->kind, (unsigned long long)r->events,
+				 (unsigned long long)r->lost, r->closed,
+				 r->nlines);
+	}
+}
+
+static void st_run(const struct st_scenario *sc)
+{
+	pthread_t posters[ST_MAX_LINES * ST_MAX_ACTORS], readers[ST_MAX_REGS];
+	pthread_t churners[8], reg_closer, owner_closer;
+	struct st_actor actors[ST_MAX_LINES * ST_MAX_ACTORS];
+	struct st_poller pollers[ST_MAX_REGS];
+	pid_t pids[ST_MAX_LINES * ST_MAX_ACTORS + ST_MAX_REGS];
+	unsigned int nposters = 0, nreaders = 0, npids = 0, npollers = 0;
+	unsigned int i, j, nactors = 0, waited;
+	uint64_t t0 = tu_now_ns(), queue_len;
+
+	ASSERT_LE(sc->lines, ST_MAX_LINES);
+	ASSERT_LE(sc->regs, ST_MAX_REGS);
+	ASSERT_LE(sc->doomed_regs, ST_MAX_REGS);
+	ASSERT_LE(sc->posters + 1 + sc->churners, ST_MAX_ACTORS);
+	ASSERT_LE(sc->churners, TU_ARRAY_SIZE(churners));
+	ASSERT_GE(sc->payload_max, ST_PAYLOAD_HDR);
+	ASSERT_LE(sc->payload_max, 4096);
+
+	st = mmap(NULL, sizeof(*st), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(st != MAP_FAILED);
+	st->sc = sc;
+	st->events = sc->events * st_scale_pct() / 100;
+	if (st->events < 10)
+		st->events = 10;
+	tu_raise_nofile(1024);
+	st->ctl = tu_open_ctl();
+
+	/* Lines and their posting fds. */
+	for (i = 0; i < sc->lines; i++) {
+		struct st_line *l = &st->lines[i];
+
+		l->owner = ASSERT_OK(tu_line_create(st->ctl, NULL, 0600, 0,
+						    &l->id));
+		for (j = 0; j < sc->posters; j++) {
+			l->posters[j] = ASSERT_OK(tu_line_open(st->ctl, l->id,
+							       NULL, 0));
+			actors[nactors++] = (struct st_actor){ i, j,
+							       l->posters[j],
+							       false };
+		}
+		if (sc->owner_posts)
+			actors[nactors++] = (struct st_actor){ i, sc->posters,
+							       l->owner, true };
+	}
+
+	/* Accounted registers, subscribed before anything is posted. */
+	queue_len = sc->queue_len;
+	if (!queue_len) {
+		uint64_t per_event = (uint64_t)sc->lines_per_reg *
+				     (sc->posters + 1);
+		struct eventline_info info;
+
+		/*
+		 * Room for every post on its lines and for churner markers
+		 * (their number depends on timing, hence the margin); fewer
+		 * events when the largest queue allowed cannot hold them.
+		 */
+		tu_get_info(st->ctl, &info);
+		ASSERT_GT(info.max_queue_len, ST_MARKER_MARGIN + 10 * per_event);
+		if (per_event * st->events + ST_MARKER_MARGIN > info.max_queue_len)
+			st->events = (info.max_queue_len - ST_MARKER_MARGIN) /
+				     per_event;
+		queue_len = per_event * st->events + ST_MARKER_MARGIN;
+	}
+	for (i = 0; i < sc->regs; i++) {
+		struct st_reg *r = &st->regs[i];
+
+		r->kind = i < sc->poll_regs ? ST_READ_POLL :
+			  i < sc->poll_regs + sc->proc_regs ? ST_READ_PROC :
+			  ST_READ_BLOCK;
+		r->fd = ASSERT_OK(tu_register_create(st->ctl, queue_len,
+				r->kind == ST_READ_POLL ? EVENTLINE_FD_NONBLOCK : 0));
+		r->nlines = sc->lines_per_reg;
+		for (j = 0; j < r->nlines; j++) {
+			r->line_idx[j] = (i + j) % sc->lines;
+			ASSERT_OK(tu_subscribe(r->fd,
+					       st->lines[r->line_idx[j]].id,
+					       NULL));
+		}
+	}
+	for (i = 0; i < sc->doomed_regs; i++) {
+		st->doomed[i] = ASSERT_OK(tu_register_create(st->ctl, 4 + i,
+						EVENTLINE_FD_NONBLOCK));
+		for (j = 0; j < sc->lines; j++)
+			ASSERT_OK(tu_subscribe(st->doomed[i],
+					       st->lines[j].id, NULL));
+	}
+	st->posters_left = nactors;
+
+	/* Processes first, while this process has a single thread. */
+	for (i = 0; i < nactors; i++) {
+		pid_t pid;
+
+		if (actors[i].is_owner || actors[i].actor >= sc->proc_posters)
+			continue;
+		pid = tu_fork();
+		if (!pid) {
+			int keep[] = { actors[i].fd };
+
+			st_keep_fds(keep, 1);
+			st_poster(&actors[i]);
+			tap_child_exit();
+		}
+		pids[npids++] = pid;
+		/* Ours too: a poster fd does not keep the line open. */
+	}
+	for (i = 0; i < sc->regs; i++) {
+		struct st_reg *r = &st->regs[i];
+		pid_t pid;
+
+		if (r->kind != ST_READ_PROC)
+			continue;
+		pid = tu_fork();
+		if (!pid) {
+			int keep[] = { r->fd };
+
+			st_keep_fds(keep, 1);
+			st_block_reader(r);
+			tap_child_exit();
+		}
+		pids[npids++] = pid;
+	}
+
+	/* Then threads. */
+	for (i = 0; i < nactors; i++) {
+		if (!actors[i].is_owner && actors[i].actor < sc->proc_posters)
+			continue;
+		ASSERT_EQ(pthread_create(&posters[nposters++], NULL,
+					 st_poster_thread, &actors[i]), 0);
+	}
+	/* Up to 8 registers per poll thread. */
+	for (i = 0; i < sc->poll_regs; i += 8) {
+		pollers[npollers] = (struct st_poller){ i,
+			sc->poll_regs - i < 8 ? sc->poll_regs - i : 8 };
+		ASSERT_EQ(pthread_create(&readers[nreaders++], NULL,
+					 st_poll_thread, &pollers[npollers]), 0);
+		npollers++;
+	}
+	for (i = 0; i < sc->regs; i++)
+		if (st->regs[i].kind == ST_READ_BLOCK)
+			ASSERT_EQ(pthread_create(&readers[nreaders++], NULL,
+						 st_block_thread, &st->regs[i]),
+				  0);
+	for (i = 0; i < sc->churners; i++)
+		ASSERT_EQ(pthread_create(&churners[i], NULL, st_churn_thread,
+					 (void *)(uintptr_t)i), 0);
+	if (sc->doomed_regs || sc->reg_churn)
+		ASSERT_EQ(pthread_create(&reg_closer, NULL,
+					 st_reg_closer_thread, NULL), 0);
+	if (sc->race_close)
+		ASSERT_EQ(pthread_create(&owner_closer, NULL,
+					 st_owner_closer_thread, NULL), 0);
+
+	__atomic_store_n(&st->go, 1, __ATOMIC_RELEASE);
+
+	/* Posting ends when every posting actor, thread or process, is done. */
+	for (i = 0; i < nposters; i++)
+		pthread_join(posters[i], NULL);
+	while (__atomic_load_n(&st->posters_left, __ATOMIC_ACQUIRE))
+		tu_msleep(2);
+	__atomic_store_n(&st->posting_done, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < sc->churners; i++)
+		pthread_join(churners[i], NULL);
+	if (sc->doomed_regs || sc->reg_churn)
+		pthread_join(reg_closer, NULL);
+	if (sc->race_close)
+		pthread_join(owner_closer, NULL);
+
+	/*
+	 * Close the lines while the blocking readers sleep in read(): the
+	 * LINE_CLOSED record is what must wake them.
+	 */
+	for (i = 0; i < sc->regs; i++)
+		if (st->regs[i].kind == ST_READ_BLOCK && st->regs[i].tid)
+			tu_wait_sleeping(st->regs[i].tid);
+	for (i = 0; i < sc->lines; i++) {
+		struct st_line *l = &st->lines[i];
+
+		if (l->owner >= 0)
+			close(l->owner);
+		l->owner = -1;
+		/* Every success got its own seq, with no hole. */
+		EXPECT_EQ(l->max_seq, l->posted);
+		l->final = l->posted;
+		for (j = 0; j < sc->posters; j++) {
+			uint64_t seq;
+
+			EXPECT_RET(st_post_one(l->posters[j], i, j, 1, &seq),
+				   EPIPE);
+			close(l->posters[j]);
+		}
+	}
+	__atomic_store_n(&st->totals_ready, 1, __ATOMIC_RELEASE);
+
+	/* Readers: a watchdog with a report beats the harness's timeout. */
+	for (waited = 0; __atomic_load_n(&st->readers_done, __ATOMIC_ACQUIRE) <
+			 sc->regs; waited++) {
+		if (waited == 60 * 100) {
+			tap_diag("%s: readers not done after 60 s", sc->name);
+			st_report_progress();
+			tap_abort();
+		}
+		tu_msleep(10);
+	}
+	for (i = 0; i < nreaders; i++)
+		pthread_join(readers[i], NULL);
+	for (i = 0; i < npids; i++)
+		tu_wait_ok(pids[i]);
+
+	for (i = 0; i < sc->regs; i++)
+		close(st->regs[i].fd);
+	close(st->ctl);
+
+	{
+		uint64_t posted = 0, epipe = 0;
+
+		for (i = 0; i < sc->lines; i++) {
+			posted += st->lines[i].posted;
+			epipe += st->lines[i].epipe;
+		}
+		tap_diag("%s: %u lines, %llu posts (%u per actor), %llu EPIPE, %u registers q=%llu, %llu churn rounds, %llu register closes, %.1f s",
+			 sc->name, sc->lines, (unsigned long long)posted,
+			 st->events, (unsigned long long)epipe, sc->regs,
+			 (unsigned long long)queue_len,
+			 (unsigned long long)st->churn_rounds,
+			 (unsigned long long)(st->reg_churn_rounds ?
+					      st->reg_churn_rounds + sc->doomed_regs : 0),
+			 (tu_now_ns() - t0) / 1e9);
+	}
+	if (sc->churners)
+		EXPECT_GT(st->churn_rounds, 0);
+}
+
+/*
+ * The scenarios.  events are per posting actor at scale 100; queue_len 0
+ * means "large enough that nothing may be lost" and is asserted so.
+ */
+static const struct st_scenario scenarios[] = {
+	{
+		.name = "overflow_small_queues",
+		.lines = 1, .posters = 3, .proc_posters = 1,
+		.owner_posts = true, .events = 12000, .payload_max = 64,
+		.regs = 8, .lines_per_reg = 1, .queue_len = 4,
+		.poll_regs = 3, .proc_regs = 2, .expect_loss = true,
+	},
+	{
+		.name = "no_loss_large_queues",
+		.lines = 2, .posters = 2, .proc_posters = 1,
+		.owner_posts = true, .events = 8000, .payload_max = 512,
+		.regs = 6, .lines_per_reg = 2, .queue_len = 0,
+		.poll_regs = 2, .proc_regs = 2,
+	},
+	{
+		.name = "many_registers",
+		.lines = 1, .posters = 3, .proc_posters = 1,
+		.owner_posts = true, .events = 4800, .payload_max = 128,
+		.regs = 32, .lines_per_reg = 1, .queue_len = 32,
+		.poll_regs = 24, .proc_regs = 4,
+	},
+	{
+		.name = "several_lines",
+		.lines = 4, .posters = 2, .proc_posters = 1,
+		.owner_posts = true, .events = 4000, .payload_max = 256,
+		.regs = 12, .lines_per_reg = 3, .queue_len = 16,
+		.poll_regs = 4, .proc_regs = 2,
+	},
+	{
+		.name = "race_owner_close",
+		.lines = 2, .posters = 3, .proc_posters = 1,
+		.owner_posts = false, .events = 6400, .payload_max = 64,
+		.regs = 8, .lines_per_reg = 2, .queue_len = 64,
+		.poll_regs = 3, .proc_regs = 2, .race_close = true,
+	},
+	{
+		.name = "race_register_close",
+		.lines = 2, .posters = 2, .proc_posters = 0,
+		.owner_posts = true, .events = 8000, .payload_max = 96,
+		.regs = 4, .lines_per_reg = 2, .queue_len = 8,
+		.poll_regs = 2, .proc_regs = 1, .doomed_regs = 16,
+		.reg_churn = true,
+	},
+	{
+		.name = "race_subscribe_churn",
+		.lines = 2, .posters = 2, .proc_posters = 1,
+		.owner_posts = true, .events = 6400, .payload_max = 48,
+		.regs = 4, .lines_per_reg = 2, .queue_len = 0,
+		.poll_regs = 2, .proc_regs = 1, .churners = 3,
+	},
+};
+
+static const struct st_scenario *st_find(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < TU_ARRAY_SIZE(scenarios); i++)
+		if (!strcmp(scenarios[i].name, name))
+			return &scenarios[i];
+	tap_diag("no scenario %s", name);
+	tap_abort();
+}
+
+static void test_overflow_small_queues(void)
+{
+	st_run(st_find("overflow_small_queues"));
+}
+
+static void test_no_loss_large_queues(void)
+{
+	st_run(st_find("no_loss_large_queues"));
+}
+
+static void test_many_registers(void)
+{
+	st_run(st_find("many_registers"));
+}
+
+static void test_several_lines(void)
+{
+	st_run(st_find("several_lines"));
+}
+
+static void test_race_owner_close(void)
+{
+	st_run(st_find("race_owner_close"));
+}
+
+static void test_race_register_close(void)
+{
+	st_run(st_find("race_register_close"));
+}
+
+static void test_race_subscribe_churn(void)
+{
+	st_run(st_find("race_subscribe_churn"));
+}
+
+static const struct tap_test tests[] = {
+	TAP_TEST_TIMEOUT(test_overflow_small_queues, 90),
+	TAP_TEST_TIMEOUT(test_no_loss_large_queues, 90),
+	TAP_TEST_TIMEOUT(test_many_registers, 90),
+	TAP_TEST_TIMEOUT(test_several_lines, 90),
+	TAP_TEST_TIMEOUT(test_race_owner_close, 90),
+	TAP_TEST_TIMEOUT(test_race_register_close, 90),
+	TAP_TEST_TIMEOUT(test_race_subscribe_churn, 90),
+};
+
+TAP_MAIN(tests)
