@@ -351,7 +351,7 @@ out=/dev/console
 main >"$out" 2>&1
 sync
 # QEMU runs with -no-reboot, so a reset ends it.  Reboot rather than power
-# off: that needs no ACPI power-off support, which the debug kernel lacks.
+# off: a reset works whatever ACPI support a (debug) kernel was built with.
 reboot -f
 # Never let init exit: that panics and would hide what went wrong.
 echo o >/proc/sysrq-trigger
