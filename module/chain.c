@@ -18,7 +18,7 @@
  *
  * reg->mutex: the register's subs list; held across subscribe,
  *	unsubscribe, reap and release, so those never race each other.
- * line->lock (spinlock, irq-safe): line->chain, line->nr_subs and each
+ * line->lock (spinlock): line->chain, line->nr_subs and each
  *	sub's on_chain.  The chain is walked under RCU by posters.
  * reg->lock: sub->state and the register's queue; see register.c.
  *
@@ -44,7 +44,6 @@
 int evl_chain_subscribe(struct evl_register *reg, struct evl_line *line)
 {
 	struct evl_sub *sub;
-	unsigned long flags;
 	int err = 0;
 
 	lockdep_assert_held(&reg->mutex);
@@ -59,7 +58,7 @@ int evl_chain_subscribe(struct evl_register *reg, struct evl_line *line)
 	sub->reg = reg;
 	INIT_LIST_HEAD(&sub->closed_node);
 
-	spin_lock_irqsave(&line->lock, flags);
+	spin_lock(&line->lock);
 	if (READ_ONCE(line->dead)) {
 		err = -ENOENT;
 	} else if (line->nr_subs >= evl_max_registers_per_line) {
@@ -70,7 +69,7 @@ int evl_chain_subscribe(struct evl_register *reg, struct evl_line *line)
 		sub->on_chain = true;
 		line->nr_subs++;
 	}
-	spin_unlock_irqrestore(&line->lock, flags);
+	spin_unlock(&line->lock);
 
 	if (err) {
 		kfree(sub);
@@ -84,15 +83,14 @@ int evl_chain_subscribe(struct evl_register *reg, struct evl_line *line)
 static void evl_chain_unlink(struct evl_sub *sub)
 {
 	struct evl_line *line = sub->line;
-	unsigned long flags;
 
-	spin_lock_irqsave(&line->lock, flags);
+	spin_lock(&line->lock);
 	if (sub->on_chain) {
 		list_del_rcu(&sub->chain_node);
 		sub->on_chain = false;
 		line->nr_subs--;
 	}
-	spin_unlock_irqrestore(&line->lock, flags);
+	spin_unlock(&line->lock);
 }
 
 /* Free an ended, unlinked subscription; caller holds reg->mutex. */
@@ -156,16 +154,15 @@ void evl_chain_deliver(struct evl_line *line, struct evl_event *ev)
 void evl_chain_close(struct evl_line *line)
 {
 	struct evl_sub *sub, *tmp;
-	unsigned long flags;
 
-	spin_lock_irqsave(&line->lock, flags);
+	spin_lock(&line->lock);
 	list_for_each_entry_safe(sub, tmp, &line->chain, chain_node) {
 		list_del_rcu(&sub->chain_node);
 		sub->on_chain = false;
 		evl_register_line_closed(sub);
 	}
 	line->nr_subs = 0;
-	spin_unlock_irqrestore(&line->lock, flags);
+	spin_unlock(&line->lock);
 }
 
 /* The register's file is going away: end all of its subscriptions. */

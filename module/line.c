@@ -18,7 +18,7 @@
  * evl_lines (xarray) maps ids to lines; its own lock serialises updates and
  * lookups run under RCU, taking a reference with kref_get_unless_zero().
  *
- * line->post_lock (spinlock, irq-safe) serialises posts on one line so that
+ * line->post_lock (spinlock) serialises posts on one line so that
  * sequence numbers and queue order agree in every register, and orders the
  * owner's close against posts: once line->dead is set under it no post can
  * reach a register.
@@ -27,6 +27,9 @@
  *
  * Nesting: evl_lines_mutex -> line->lock -> register locks;
  *	    line->post_lock -> reg->lock (via the chain walk).
+ *
+ * Posts, reads and closes all run in process context, so no eventline
+ * spinlock is ever taken from an interrupt and none disables interrupts.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
@@ -199,13 +202,11 @@ void evl_line_put(struct evl_line *line)
  */
 static void evl_line_close(struct evl_line *line)
 {
-	unsigned long flags;
-
 	evl_line_unpublish(line);
 
-	spin_lock_irqsave(&line->post_lock, flags);
+	spin_lock(&line->post_lock);
 	line->dead = true;
-	spin_unlock_irqrestore(&line->post_lock, flags);
+	spin_unlock(&line->post_lock);
 
 	evl_chain_close(line);
 	evl_line_put(line);
@@ -362,7 +363,6 @@ static long evl_line_post(struct evl_line *line,
 {
 	struct eventline_post args;
 	struct evl_event *ev;
-	unsigned long flags;
 	u64 seq;
 	int err;
 
@@ -390,16 +390,16 @@ static long evl_line_post(struct evl_line *line,
 	ev->type = args.type;
 	ev->line_id = line->id;
 
-	spin_lock_irqsave(&line->post_lock, flags);
+	spin_lock(&line->post_lock);
 	if (line->dead) {
-		spin_unlock_irqrestore(&line->post_lock, flags);
+		spin_unlock(&line->post_lock);
 		evl_event_put(ev);
 		return -EPIPE;
 	}
 	seq = ++line->seq;
 	ev->seq = seq;
 	evl_chain_deliver(line, ev);
-	spin_unlock_irqrestore(&line->post_lock, flags);
+	spin_unlock(&line->post_lock);
 	evl_event_put(ev);
 
 	if (put_user(seq, &upost->seq))

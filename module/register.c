@@ -24,7 +24,7 @@
  *
  * LOCKING
  *
- * reg->lock (spinlock, irq-safe, innermost): the ring, head/tail, the loss
+ * reg->lock (spinlock, innermost): the ring, head/tail, the loss
  *	count, the closed list, nr_live/hup and every sub->state.  Posters
  *	take it from the chain walk; it never nests another eventline lock.
  * reg->read_mutex: one reader at a time.  Only the reader advances head or
@@ -84,9 +84,9 @@ static bool evl_register_ready(struct evl_register *reg)
 {
 	bool ready;
 
-	spin_lock_irq(&reg->lock);
+	spin_lock(&reg->lock);
 	ready = evl_register_has_record(reg) || evl_register_hung_up(reg);
-	spin_unlock_irq(&reg->lock);
+	spin_unlock(&reg->lock);
 	return ready;
 }
 
@@ -101,13 +101,11 @@ static void evl_register_wake(struct evl_register *reg, __poll_t band)
 /* A new subscription of @reg starts live; caller holds its line's lock. */
 void evl_register_attach(struct evl_register *reg, struct evl_sub *sub)
 {
-	unsigned long flags;
-
-	spin_lock_irqsave(&reg->lock, flags);
+	spin_lock(&reg->lock);
 	sub->state = EVL_SUB_LIVE;
 	reg->nr_live++;
 	reg->hup = false;
-	spin_unlock_irqrestore(&reg->lock, flags);
+	spin_unlock(&reg->lock);
 }
 
 /**
@@ -122,10 +120,9 @@ void evl_register_attach(struct evl_register *reg, struct evl_sub *sub)
 bool evl_register_detach(struct evl_register *reg, struct evl_sub *sub,
 			 bool discard_closed)
 {
-	unsigned long flags;
 	bool was_live;
 
-	spin_lock_irqsave(&reg->lock, flags);
+	spin_lock(&reg->lock);
 	was_live = sub->state == EVL_SUB_LIVE;
 	if (was_live) {
 		reg->nr_live--;
@@ -134,7 +131,7 @@ bool evl_register_detach(struct evl_register *reg, struct evl_sub *sub,
 		list_del_init(&sub->closed_node);
 		WRITE_ONCE(sub->state, EVL_SUB_ENDED);
 	}
-	spin_unlock_irqrestore(&reg->lock, flags);
+	spin_unlock(&reg->lock);
 	return was_live;
 }
 
@@ -143,27 +140,26 @@ bool evl_register_detach(struct evl_register *reg, struct evl_sub *sub,
  * @sub:	a subscription found on a chain under RCU
  * @ev:		the event; a reference is taken when it is queued
  *
- * May be called in any context that may take a spinlock.
+ * Called from the chain walk, under the line's post_lock and RCU.
  */
 void evl_register_enqueue(struct evl_sub *sub, struct evl_event *ev)
 {
 	struct evl_register *reg = sub->reg;
-	unsigned long flags;
 
-	spin_lock_irqsave(&reg->lock, flags);
+	spin_lock(&reg->lock);
 	if (sub->state != EVL_SUB_LIVE) {
 		/* Unsubscribed or released since the chain walk found it. */
-		spin_unlock_irqrestore(&reg->lock, flags);
+		spin_unlock(&reg->lock);
 		return;
 	}
 	if (reg->lost || reg->tail - reg->head >= reg->queue_len) {
 		if (!reg->lost++)
 			reg->lost_ns = ktime_get_ns();
-		spin_unlock_irqrestore(&reg->lock, flags);
+		spin_unlock(&reg->lock);
 		return;
 	}
 	reg->ring[reg->tail++ & reg->ring_mask] = evl_event_get(ev);
-	spin_unlock_irqrestore(&reg->lock, flags);
+	spin_unlock(&reg->lock);
 
 	evl_register_wake(reg, EPOLLIN | EPOLLRDNORM);
 }
@@ -172,11 +168,10 @@ void evl_register_enqueue(struct evl_sub *sub, struct evl_event *ev)
 void evl_register_line_closed(struct evl_sub *sub)
 {
 	struct evl_register *reg = sub->reg;
-	unsigned long flags;
 
-	spin_lock_irqsave(&reg->lock, flags);
+	spin_lock(&reg->lock);
 	if (sub->state != EVL_SUB_LIVE) {
-		spin_unlock_irqrestore(&reg->lock, flags);
+		spin_unlock(&reg->lock);
 		return;
 	}
 	WRITE_ONCE(sub->state, EVL_SUB_CLOSED);
@@ -185,7 +180,7 @@ void evl_register_line_closed(struct evl_sub *sub)
 	list_add_tail(&sub->closed_node, &reg->closed);
 	reg->nr_live--;
 	reg->hup = true;
-	spin_unlock_irqrestore(&reg->lock, flags);
+	spin_unlock(&reg->lock);
 
 	evl_register_wake(reg, EPOLLIN | EPOLLRDNORM | EPOLLHUP);
 }
@@ -196,7 +191,7 @@ static void evl_register_peek(struct evl_register *reg, struct evl_next *next)
 	struct evl_sub *sub;
 
 	lockdep_assert_held(&reg->read_mutex);
-	spin_lock_irq(&reg->lock);
+	spin_lock(&reg->lock);
 	sub = list_first_entry_or_null(&reg->closed, struct evl_sub,
 				       closed_node);
 	if (reg->head == reg->tail && reg->lost) {
@@ -211,7 +206,7 @@ static void evl_register_peek(struct evl_register *reg, struct evl_next *next)
 	} else {
 		next->kind = EVL_NEXT_NONE;
 	}
-	spin_unlock_irq(&reg->lock);
+	spin_unlock(&reg->lock);
 }
 
 /*
@@ -224,7 +219,7 @@ static bool evl_register_consume(struct evl_register *reg,
 	struct evl_event *ev = NULL;
 
 	lockdep_assert_held(&reg->read_mutex);
-	spin_lock_irq(&reg->lock);
+	spin_lock(&reg->lock);
 	switch (next->kind) {
 	case EVL_NEXT_EVENT:
 		ev = reg->ring[reg->head & reg->ring_mask];
@@ -243,7 +238,7 @@ static bool evl_register_consume(struct evl_register *reg,
 	case EVL_NEXT_NONE:
 		break;
 	}
-	spin_unlock_irq(&reg->lock);
+	spin_unlock(&reg->lock);
 
 	if (ev)
 		evl_event_put(ev);
@@ -339,10 +334,10 @@ static ssize_t evl_register_read(struct file *file, char __user *buf,
 		if (mutex_lock_interruptible(&reg->read_mutex))
 			return -ERESTARTSYS;
 		ret = evl_register_copy_records(reg, buf, count);
-		spin_lock_irq(&reg->lock);
+		spin_lock(&reg->lock);
 		eof = !evl_register_has_record(reg) &&
 		      evl_register_hung_up(reg);
-		spin_unlock_irq(&reg->lock);
+		spin_unlock(&reg->lock);
 		mutex_unlock(&reg->read_mutex);
 
 		if (ret || eof)
@@ -361,12 +356,12 @@ static __poll_t evl_register_poll(struct file *file, poll_table *wait)
 
 	poll_wait(file, &reg->wq, wait);
 
-	spin_lock_irq(&reg->lock);
+	spin_lock(&reg->lock);
 	if (evl_register_has_record(reg))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	else if (evl_register_hung_up(reg))
 		mask |= EPOLLHUP;
-	spin_unlock_irq(&reg->lock);
+	spin_unlock(&reg->lock);
 	return mask;
 }
 
@@ -471,12 +466,12 @@ static void evl_register_show_fdinfo(struct seq_file *m, struct file *file)
 	struct evl_register *reg = file->private_data;
 	struct evl_sub *sub;
 
-	spin_lock_irq(&reg->lock);
+	spin_lock(&reg->lock);
 	seq_printf(m, "queue_len:\t%u\n", reg->queue_len);
 	seq_printf(m, "queued:\t%u\n", reg->tail - reg->head);
 	seq_printf(m, "lost:\t%llu\n", reg->lost);
 	seq_printf(m, "live:\t%u\n", reg->nr_live);
-	spin_unlock_irq(&reg->lock);
+	spin_unlock(&reg->lock);
 
 	mutex_lock(&reg->mutex);
 	list_for_each_entry(sub, &reg->subs, reg_node)
