@@ -377,8 +377,7 @@ static long evl_line_post(struct evl_line *line,
 		return -EMSGSIZE;
 
 	/* The one copy of the payload; every register shares it. */
-	ev = evl_event_alloc(args.payload_len,
-			     GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	ev = evl_event_alloc(args.payload_len, EVL_GFP_USER_SIZED);
 	if (!ev)
 		return -ENOMEM;
 	if (copy_from_user(ev->payload, u64_to_user_ptr(args.payload),

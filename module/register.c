@@ -510,9 +510,12 @@ long evl_register_create(void __user *uarg)
 	reg = kzalloc(sizeof(*reg), GFP_KERNEL_ACCOUNT);
 	if (!reg)
 		return -ENOMEM;
-	/* The size is the caller's choice: failing is its problem, no splat. */
+	/*
+	 * The size is the caller's choice: at its memory cgroup's limit it
+	 * gets ENOMEM (no OOM kill, no splat), like a post does.
+	 */
 	reg->ring = kvcalloc(roundup_pow_of_two(queue_len), sizeof(*reg->ring),
-			     GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+			     EVL_GFP_USER_SIZED);
 	if (!reg->ring) {
 		kfree(reg);
 		return -ENOMEM;
