@@ -55,7 +55,7 @@ EL_API int el_info(struct el_ctx *ctx, struct eventline_info *info);
 
 struct el_line_opts {
 	size_t sz;
-	uint32_t mode;		/* EVENTLINE_MODE_MASK bits */
+	uint32_t mode;		/* permission bits, e.g. 0644 */
 	uint32_t fd_flags;	/* EVENTLINE_FD_* for the owner fd */
 };
 

@@ -50,6 +50,7 @@ static long evl_ctl_get_info(struct eventline_info __user *uinfo)
 	info.max_queue_len = evl_max_queue_len;
 	info.default_queue_len = evl_default_queue_len;
 	info.name_max = EVENTLINE_NAME_MAX;
+	info.line_modes = EVL_LINE_MODES;
 
 	if (copy_to_user(uinfo, &info, min_t(size_t, usize, sizeof(info))))
 		return -EFAULT;

@@ -18,6 +18,9 @@
 #define EVL_SUBSCRIBE_FLAGS	0
 #define EVL_POST_FLAGS		0
 
+/* Read (subscribe) and write (post) for owner, group and other. */
+#define EVL_LINE_MODES		0666
+
 #define EVL_CATEGORIES		(BIT_ULL(EVENTLINE_CAT_META) | \
 				 BIT_ULL(EVENTLINE_CAT_LINE))
 

@@ -289,7 +289,7 @@ long evl_line_create(void __user *uarg)
 	if (err)
 		return err;
 	if (args.flags & ~EVL_LINE_CREATE_FLAGS ||
-	    args.mode & ~EVENTLINE_MODE_MASK ||
+	    args.mode & ~EVL_LINE_MODES ||
 	    args.__reserved || evl_name_check(args.name) < 0)
 		return -EINVAL;
 

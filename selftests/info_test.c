@@ -55,6 +55,9 @@ static void test_info_fields(void)
 	EXPECT_GT(info.default_queue_len, 0);
 	EXPECT_LE(info.default_queue_len, info.max_queue_len);
 	EXPECT_EQ(info.name_max, EVENTLINE_NAME_MAX);
+	/* Read and write for owner, group, other; no execute bits. */
+	EXPECT_EQ(info.line_modes, 0666);
+	EXPECT_EQ(info.__reserved, 0);
 
 	tap_diag("limits: lines/user %u, registers/line %u, payload %u, "
 		 "queue %u (default %u)", info.max_lines_per_user,

@@ -78,11 +78,11 @@
 #define EVENTLINE_FD_NONBLOCK		(1U << 1)
 
 /*
- * Line mode bits, like a file's: owner, group, other.  Read permission lets
- * a process subscribe; write permission lets it open the line for posting.
- * Execute bits are not used and must be zero.
+ * Line modes are permission bits like a file's (0644, 0600, ...): owner,
+ * group, other.  Read permission lets a process subscribe; write permission
+ * lets it open the line for posting.  Execute bits are not used and must be
+ * zero; GET_INFO's line_modes reports the bits a module accepts.
  */
-#define EVENTLINE_MODE_MASK		0666
 
 /**
  * struct eventline_info - EVENTLINE_IOC_GET_INFO (control fd)
@@ -103,6 +103,8 @@
  * @max_queue_len:	out: largest queue a register may ask for
  * @default_queue_len:	out: queue length when a register asks for 0
  * @name_max:		out: EVENTLINE_NAME_MAX
+ * @line_modes:		out: the line mode bits LINE_CREATE accepts
+ * @__reserved:		out: 0
  *
  * Errors: -EINVAL non-zero flags.
  */
@@ -124,13 +126,16 @@ struct eventline_info {
 	__u32 max_queue_len;
 	__u32 default_queue_len;
 	__u32 name_max;
+	__u32 line_modes;
+	__u32 __reserved;
 };
 
 /**
  * struct eventline_line_create - EVENTLINE_IOC_LINE_CREATE (control fd)
  * @size:	in: sizeof(struct eventline_line_create)
  * @flags:	in: EVENTLINE_FD_* for the returned owner fd
- * @mode:	in: EVENTLINE_MODE_MASK bits; the owner is the caller's fsuid/fsgid
+ * @mode:	in: permission bits (see above); the owner is the caller's
+ *		fsuid/fsgid
  * @__reserved:	must be 0
  * @id:		out: the line's id, never 0; ids are handed out cyclically
  *		so a closed line's id is not soon reused
@@ -283,7 +288,7 @@ struct eventline_overflow {
 #define EVENTLINE_IOC_POST		_IO(EVENTLINE_IOC_MAGIC, 0x20)
 
 /* Sizes of the first published version of each struct. */
-#define EVENTLINE_INFO_SIZE_VER0		72
+#define EVENTLINE_INFO_SIZE_VER0		80
 #define EVENTLINE_LINE_CREATE_SIZE_VER0		88
 #define EVENTLINE_LINE_REF_SIZE_VER0		80
 #define EVENTLINE_REGISTER_CREATE_SIZE_VER0	16
