@@ -18,14 +18,17 @@
  * @min_size:	size of the first published version of the struct
  * @uarg:	user pointer; its first u32 is the caller's size
  *
- * Return: 0, -EFAULT, -EINVAL when the caller's size is below @min_size, or
- * -E2BIG when it is larger than a page or has non-zero bytes beyond @ksize.
- * A caller's struct shorter than @ksize is zero-extended.
+ * Return: the caller's size (so that output is written back as far as the
+ * size that was checked, not one re-read from userspace), -EFAULT, -EINVAL
+ * when it is below @min_size, or -E2BIG when it is larger than a page or
+ * has non-zero bytes beyond @ksize.  A caller's struct shorter than @ksize
+ * is zero-extended.
  */
 int evl_args_from_user(void *dst, size_t ksize, size_t min_size,
 		       const void __user *uarg)
 {
 	u32 usize;
+	int err;
 
 	if (get_user(usize, (const u32 __user *)uarg))
 		return -EFAULT;
@@ -33,5 +36,6 @@ int evl_args_from_user(void *dst, size_t ksize, size_t min_size,
 		return -EINVAL;
 	if (usize > PAGE_SIZE)
 		return -E2BIG;
-	return copy_struct_from_user(dst, ksize, uarg, usize);
+	err = copy_struct_from_user(dst, ksize, uarg, usize);
+	return err ?: usize;
 }

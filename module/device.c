@@ -21,20 +21,18 @@
 
 static long evl_ctl_get_info(struct eventline_info __user *uinfo)
 {
+	const size_t out = offsetof(struct eventline_info, api_version);
 	struct eventline_info info;
-	u32 usize;
-	int err;
+	int usize;
 
-	err = evl_args_from_user(&info, sizeof(info),
-				 EVENTLINE_INFO_SIZE_VER0, uinfo);
-	if (err)
-		return err;
+	usize = evl_args_from_user(&info, sizeof(info),
+				   EVENTLINE_INFO_SIZE_VER0, uinfo);
+	if (usize < 0)
+		return usize;
 	if (info.flags)
 		return -EINVAL;
-	usize = info.size;
 
 	memset(&info, 0, sizeof(info));
-	info.size = usize;
 	info.api_version = EVENTLINE_API_VERSION;
 	info.record_size = sizeof(struct eventline_record);
 	info.categories = EVL_CATEGORIES;
@@ -52,7 +50,9 @@ static long evl_ctl_get_info(struct eventline_info __user *uinfo)
 	info.name_max = EVENTLINE_NAME_MAX;
 	info.line_modes = EVL_LINE_MODES;
 
-	if (copy_to_user(uinfo, &info, min_t(size_t, usize, sizeof(info))))
+	/* Everything after size and flags, as far as the caller's struct goes. */
+	if (copy_to_user((char __user *)uinfo + out, (char *)&info + out,
+			 min_t(size_t, usize, sizeof(info)) - out))
 		return -EFAULT;
 	return 0;
 }

@@ -13,7 +13,6 @@
 #include <linux/pid_namespace.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
-#include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 
 #include "event.h"
@@ -23,7 +22,8 @@
  * @payload_len: bytes of payload the caller will fill in
  * @gfp:	 allocation flags; include __GFP_ACCOUNT for user-driven posts
  *
- * Category, type, line and sequence are left for the caller.
+ * Category, type, line, sequence and timestamp are left for the caller,
+ * which stamps the last two together so that they agree in order.
  */
 struct evl_event *evl_event_alloc(u32 payload_len, gfp_t gfp)
 {
@@ -36,7 +36,6 @@ struct evl_event *evl_event_alloc(u32 payload_len, gfp_t gfp)
 	refcount_set(&ev->ref, 1);
 	ev->depth = 0;
 	ev->seq = 0;
-	ev->timestamp_ns = ktime_get_ns();
 	ev->pid = get_task_pid(current, PIDTYPE_TGID);
 	ev->uid = current_euid();
 	ev->payload_len = payload_len;

@@ -25,8 +25,12 @@
  *
  * line->lock protects the chain; see chain.c.
  *
- * Nesting: evl_lines_mutex -> line->lock -> register locks;
- *	    line->post_lock -> reg->lock (via the chain walk).
+ * evl_lines_mutex nests nothing of ours (only the xarray's lock and
+ * allocations).  line->post_lock and line->lock are never held together;
+ * line->dead is set under post_lock and read locklessly or under line->lock
+ * (chain.c takes line->lock only after it is set).  The full order is
+ * read_mutex -> reg->mutex -> line->lock -> reg->lock, and
+ * line->post_lock -> (RCU chain walk) -> reg->lock.
  *
  * Posts, reads and closes all run in process context, so no eventline
  * spinlock is ever taken from an interrupt and none disables interrupts.
@@ -40,6 +44,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/stringhash.h>
+#include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 #include <linux/user_namespace.h>
 #include <linux/xarray.h>
@@ -205,7 +210,7 @@ static void evl_line_close(struct evl_line *line)
 	evl_line_unpublish(line);
 
 	spin_lock(&line->post_lock);
-	line->dead = true;
+	WRITE_ONCE(line->dead, true);
 	spin_unlock(&line->post_lock);
 
 	evl_chain_close(line);
@@ -214,7 +219,8 @@ static void evl_line_close(struct evl_line *line)
 
 /*
  * Like a file's permission check: owner, group, then other bits, with
- * CAP_DAC_OVERRIDE in the line's user namespace overriding.
+ * CAP_DAC_OVERRIDE in the line's user namespace overriding, as for an inode,
+ * only when the owner's uid and gid are mapped in that namespace.
  */
 static int evl_line_permission(const struct evl_line *line, int may_mask)
 {
@@ -227,7 +233,9 @@ static int evl_line_permission(const struct evl_line *line, int may_mask)
 
 	if (!(may_mask & ~mode & (MAY_READ | MAY_WRITE)))
 		return 0;
-	if (ns_capable(line->user_ns, CAP_DAC_OVERRIDE))
+	if (kuid_has_mapping(line->user_ns, line->uid) &&
+	    kgid_has_mapping(line->user_ns, line->gid) &&
+	    ns_capable(line->user_ns, CAP_DAC_OVERRIDE))
 		return 0;
 	return -EACCES;
 }
@@ -266,6 +274,11 @@ struct evl_line *evl_line_lookup(struct eventline_line_ref *ref, int may_mask)
 	}
 	if (!line)
 		return ERR_PTR(-ENOENT);
+	/* Found just before its owner closed it: as good as gone. */
+	if (READ_ONCE(line->dead)) {
+		evl_line_put(line);
+		return ERR_PTR(-ENOENT);
+	}
 
 	err = evl_line_permission(line, may_mask);
 	if (err) {
@@ -286,7 +299,7 @@ long evl_line_create(void __user *uarg)
 
 	err = evl_args_from_user(&args, sizeof(args),
 				 EVENTLINE_LINE_CREATE_SIZE_VER0, uarg);
-	if (err)
+	if (err < 0)
 		return err;
 	if (args.flags & ~EVL_LINE_CREATE_FLAGS ||
 	    args.mode & ~EVL_LINE_MODES ||
@@ -336,7 +349,7 @@ long evl_line_open(void __user *uarg)
 
 	err = evl_args_from_user(&args, sizeof(args),
 				 EVENTLINE_LINE_REF_SIZE_VER0, uarg);
-	if (err)
+	if (err < 0)
 		return err;
 	if (args.flags & ~EVL_LINE_OPEN_FLAGS)
 		return -EINVAL;
@@ -368,7 +381,7 @@ static long evl_line_post(struct evl_line *line,
 
 	err = evl_args_from_user(&args, sizeof(args),
 				 EVENTLINE_POST_SIZE_VER0, upost);
-	if (err)
+	if (err < 0)
 		return err;
 	if (args.flags & ~EVL_POST_FLAGS || args.__reserved0 ||
 	    args.type > EVENTLINE_TYPE_MAX)
@@ -397,6 +410,7 @@ static long evl_line_post(struct evl_line *line,
 	}
 	seq = ++line->seq;
 	ev->seq = seq;
+	ev->timestamp_ns = ktime_get_ns();
 	evl_chain_deliver(line, ev);
 	spin_unlock(&line->post_lock);
 	evl_event_put(ev);

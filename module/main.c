@@ -25,7 +25,11 @@ static int __init evl_init(void)
 static void __exit evl_exit(void)
 {
 	evl_device_exit();
-	/* Lines and registers are freed after grace periods; wait for them. */
+	/*
+	 * Lines, subscriptions and registers go with kfree_rcu(), which runs
+	 * no module code; rcu_barrier() only makes sure no other RCU callback
+	 * of ours is still queued before the text goes away.
+	 */
 	rcu_barrier();
 	evl_lines_exit();
 }

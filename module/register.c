@@ -120,7 +120,7 @@ void evl_register_attach(struct evl_register *reg, struct evl_sub *sub)
 bool evl_register_detach(struct evl_register *reg, struct evl_sub *sub,
 			 bool discard_closed)
 {
-	bool was_live;
+	bool was_live, hung_up;
 
 	spin_lock(&reg->lock);
 	was_live = sub->state == EVL_SUB_LIVE;
@@ -131,7 +131,12 @@ bool evl_register_detach(struct evl_register *reg, struct evl_sub *sub,
 		list_del_init(&sub->closed_node);
 		WRITE_ONCE(sub->state, EVL_SUB_ENDED);
 	}
+	/* The last live subscription went after a line closed: end of stream. */
+	hung_up = was_live && evl_register_hung_up(reg);
 	spin_unlock(&reg->lock);
+
+	if (hung_up)
+		evl_register_wake(reg, EPOLLHUP);
 	return was_live;
 }
 
@@ -381,7 +386,7 @@ static long evl_register_subscribe(struct evl_register *reg,
 
 	err = evl_args_from_user(&args, sizeof(args),
 				 EVENTLINE_LINE_REF_SIZE_VER0, uref);
-	if (err)
+	if (err < 0)
 		return err;
 	if (args.flags & ~EVL_SUBSCRIBE_FLAGS)
 		return -EINVAL;
@@ -414,7 +419,7 @@ static long evl_register_unsubscribe(struct evl_register *reg,
 
 	err = evl_args_from_user(&args, sizeof(args),
 				 EVENTLINE_LINE_REF_SIZE_VER0, uref);
-	if (err)
+	if (err < 0)
 		return err;
 	if (args.flags || !args.id || args.name[0] ||
 	    memchr_inv(args.name, 0, sizeof(args.name)))
@@ -500,7 +505,7 @@ long evl_register_create(void __user *uarg)
 
 	err = evl_args_from_user(&args, sizeof(args),
 				 EVENTLINE_REGISTER_CREATE_SIZE_VER0, uarg);
-	if (err)
+	if (err < 0)
 		return err;
 	if (args.flags & ~EVL_REGISTER_FLAGS || args.__reserved ||
 	    args.queue_len > evl_max_queue_len)

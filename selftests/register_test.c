@@ -537,6 +537,41 @@ static void test_close_wakes_reader(void)
 }
 
 /*
+ * A reader blocked after one of its two lines closed is woken with EOF when
+ * the other subscription is dropped by UNSUBSCRIBE: no live subscription
+ * is left, so the stream has ended even though that line is still open.
+ */
+static void test_unsubscribe_last_wakes_reader(void)
+{
+	struct blocked_reader b = { 0 };
+	unsigned char buf[64];
+	struct fixture f;
+	uint64_t id2;
+	pthread_t th;
+	int owner2;
+
+	setup(&f, 0, 0);
+	owner2 = ASSERT_OK(tu_line_create(f.ctl, NULL, 0666, 0, &id2));
+	ASSERT_OK(tu_subscribe(f.reg, id2, NULL));
+	close(f.owner);
+	read_closed(f.reg, f.id);
+	EXPECT_EQ(poll_now(f.reg), 0);
+
+	b.reg = f.reg;
+	ASSERT_EQ(pthread_create(&th, NULL, blocked_read, &b), 0);
+	while (!__atomic_load_n(&b.started, __ATOMIC_ACQUIRE))
+		tu_msleep(1);
+	EXPECT_TRUE(tu_wait_sleeping(b.tid));
+	ASSERT_OK(tu_unsubscribe(f.reg, id2));
+	pthread_join(th, NULL);
+
+	EXPECT_EQ(b.n, 0);
+	EXPECT_EQ(read(f.reg, buf, sizeof(buf)), 0);
+	EXPECT_EQ(poll_now(f.reg), POLLHUP);
+	close(owner2);
+}
+
+/*
  * Closing with events queued: they are all still delivered, then
  * LINE_CLOSED, then EOF.  POLLHUP only once everything has been read.
  */
@@ -730,6 +765,7 @@ static const struct tap_test tests[] = {
 	TAP_TEST_TIMEOUT(test_registers_per_line_limit, 60),
 	TAP_TEST(test_close_wakes_reader),
 	TAP_TEST(test_close_with_queued),
+	TAP_TEST(test_unsubscribe_last_wakes_reader),
 	TAP_TEST(test_close_one_register),
 	TAP_TEST(test_many_subscribers),
 	TAP_TEST(test_two_lines),

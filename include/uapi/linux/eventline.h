@@ -19,8 +19,9 @@
  * EVENTLINE_IOC_REGISTER_CREATE and attached to lines with
  * EVENTLINE_IOC_SUBSCRIBE.  read() on it returns whole records (struct
  * eventline_record followed by its payload).  poll()/epoll report EPOLLIN
- * when a record is ready and EPOLLHUP once every line it was subscribed to
- * has closed and everything queued has been read; read() then returns 0.
+ * when a record is ready, and EPOLLHUP once a line it was subscribed to has
+ * closed, no subscription is left (the others closed too, or were
+ * unsubscribed) and everything queued has been read; read() then returns 0.
  *
  * Ioctl arguments
  * ---------------
