@@ -95,6 +95,16 @@ vm_suite() {
 		fail "$k" "module build failed (see build/check/module-$k.log)"
 		return
 	fi
+	# The module must build clean: no warning at W=1, nothing from sparse.
+	# C=2 rechecks every file, whether or not it was rebuilt.
+	if $make --no-print-directory -C "$kdir" M="$root/build/$k" W=1 C=2 \
+		modules >"$logdir/sparse-$k.log" 2>&1 &&
+		! grep -E 'warning:|error:' "$logdir/sparse-$k.log"; then
+		passed=$((passed + 1))
+		lines+=("$k: module W=1 and sparse clean")
+	else
+		fail "$k" "module not clean at W=1/sparse (see build/check/sparse-$k.log)"
+	fi
 	sum=$root/build/$k/vm/summary.env
 	rm -f "$sum"
 	# vm-run.sh only writes to stderr when it gives up; keep that for the summary.
