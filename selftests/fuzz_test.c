@@ -43,11 +43,14 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
@@ -197,8 +200,8 @@ static struct {
 	size_t count;
 } fz_cur;
 
-/* Ops done; volatile because the watchdog reads it from a signal handler. */
-static volatile unsigned long fz_progress;
+/* Ops done; the watchdog thread reads it with an atomic load. */
+static unsigned long fz_progress;
 
 static void fz_describe(char *buf, size_t len)
 {
@@ -228,46 +231,66 @@ static void fz_report(const char *fmt, ...)
 }
 
 /*
- * Hang watchdog: a periodic timer checks that the op counter moves.  An op
- * stuck for FZ_HANG_SECS is reported by what it was, which the harness's
- * case timeout alone could not tell.  SA_RESTART so that the tick itself
- * does not turn blocking calls into EINTR.
+ * Hang watchdog: a thread checks once a second that the op counter moves.
+ * An op stuck for FZ_HANG_SECS is reported by what it was and by where the
+ * fuzzing thread sits in the kernel (its syscall and kernel stack, read
+ * from /proc while it is still blocked), which tells a fuzzer bug from a
+ * missed wake-up; the harness's case timeout alone could tell neither.
  */
-static unsigned int fz_stalled;
-static unsigned long fz_seen;
-
-static void fz_watchdog(int sig)
+static void fz_dump_task(pid_t tid, const char *file)
 {
+	char path[64], buf[2048];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/%s", tid, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+		dprintf(STDOUT_FILENO, "# fuzz:   %s: %s\n", file, line);
+}
+
+static void *fz_watchdog(void *arg)
+{
+	pid_t tid = (pid_t)(intptr_t)arg;
+	unsigned long seen = 0, now;
+	unsigned int stalled = 0;
 	char op[512];
 
-	(void)sig;
-	if (fz_progress != fz_seen) {
-		fz_seen = fz_progress;
-		fz_stalled = 0;
-		return;
+	for (;;) {
+		sleep(1);
+		now = __atomic_load_n(&fz_progress, __ATOMIC_RELAXED);
+		if (now != seen) {
+			seen = now;
+			stalled = 0;
+			continue;
+		}
+		if (++stalled >= FZ_HANG_SECS)
+			break;
 	}
-	if (++fz_stalled < FZ_HANG_SECS)
-		return;
-	/* Not async-signal-safe, but we are dying anyway and want the op. */
 	fz_describe(op, sizeof(op));
-	dprintf(STDOUT_FILENO, "# fuzz: op #%lu hung for %d s: %s\n",
-		fz_progress, FZ_HANG_SECS, op);
+	dprintf(STDOUT_FILENO, "# fuzz: op #%lu hung for %d s: %s\n", seen,
+		FZ_HANG_SECS, op);
+	fz_dump_task(tid, "syscall");
+	fz_dump_task(tid, "wchan");
+	fz_dump_task(tid, "stack");
 	_exit(TAP_EXIT_FAIL);
 }
 
+/* Start the watchdog for the calling (fuzzing) thread; again after fork. */
 static void fz_start_watchdog(void)
 {
-	struct sigaction sa = { .sa_handler = fz_watchdog,
-				.sa_flags = SA_RESTART };
-	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL,
-				.sigev_signo = SIGUSR2 };
-	struct itimerspec its = { { 1, 0 }, { 1, 0 } };
-	timer_t t;
+	pthread_t th;
 
-	sigemptyset(&sa.sa_mask);
-	ASSERT_SYSOK(sigaction(SIGUSR2, &sa, NULL));
-	ASSERT_SYSOK(timer_create(CLOCK_MONOTONIC, &sev, &t));
-	ASSERT_SYSOK(timer_settime(t, 0, &its, NULL));
+	ASSERT_EQ(pthread_create(&th, NULL, fz_watchdog,
+				 (void *)(intptr_t)syscall(SYS_gettid)), 0);
+	pthread_detach(th);
 }
 
 /*
@@ -312,7 +335,7 @@ static void fz_count(long ret, int err)
 		__atomic_add_fetch(&fz.stats->ok, 1, __ATOMIC_RELAXED);
 	else if (err > 0 && err < FZ_ERRNO_MAX)
 		__atomic_add_fetch(&fz.stats->err[err], 1, __ATOMIC_RELAXED);
-	fz_progress++;
+	__atomic_add_fetch(&fz_progress, 1, __ATOMIC_RELAXED);
 }
 
 /* Sets of errnos; EMSGSIZE is 90, so wider than 64 bits. */
