@@ -241,18 +241,30 @@ static int evl_line_permission(const struct evl_line *line, int may_mask)
 }
 
 /**
- * evl_line_lookup() - find a line by id or name and check access to it
- * @ref:	the caller's line reference, already copied in; on success
- *		@ref->id is set to the line's id
+ * evl_line_lookup() - find the line a caller's line reference names
+ * @ref:	filled with the caller's struct; on success @ref->id is the
+ *		line's id
+ * @uref:	the caller's struct eventline_line_ref
+ * @valid_flags: the flags this command accepts in @ref->flags
  * @may_mask:	MAY_READ to subscribe, MAY_WRITE to post
  *
- * Return: the line with a reference held, or ERR_PTR(-EINVAL) when @ref
- * gives both or neither of id and name, -ENOENT, -EACCES.
+ * Return: the line with a reference held, or an error from copying the
+ * struct in, ERR_PTR(-EINVAL) for unknown flags or when @ref gives both or
+ * neither of id and name, -ENOENT, -EACCES.
  */
-struct evl_line *evl_line_lookup(struct eventline_line_ref *ref, int may_mask)
+struct evl_line *evl_line_lookup(struct eventline_line_ref *ref,
+				 const void __user *uref, u32 valid_flags,
+				 int may_mask)
 {
 	struct evl_line *line = NULL;
 	int len, err;
+
+	err = evl_args_from_user(ref, sizeof(*ref),
+				 EVENTLINE_LINE_REF_SIZE_VER0, uref);
+	if (err < 0)
+		return ERR_PTR(err);
+	if (ref->flags & ~valid_flags)
+		return ERR_PTR(-EINVAL);
 
 	len = evl_name_check(ref->name);
 	if (len < 0 || !ref->id == !len)
@@ -347,14 +359,7 @@ long evl_line_open(void __user *uarg)
 	struct evl_line *line;
 	int err;
 
-	err = evl_args_from_user(&args, sizeof(args),
-				 EVENTLINE_LINE_REF_SIZE_VER0, uarg);
-	if (err < 0)
-		return err;
-	if (args.flags & ~EVL_LINE_OPEN_FLAGS)
-		return -EINVAL;
-
-	line = evl_line_lookup(&args, MAY_WRITE);
+	line = evl_line_lookup(&args, uarg, EVL_LINE_OPEN_FLAGS, MAY_WRITE);
 	if (IS_ERR(line))
 		return PTR_ERR(line);
 

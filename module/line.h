@@ -45,6 +45,7 @@ struct evl_line {
 long evl_line_create(void __user *uarg);
 long evl_line_open(void __user *uarg);
 struct evl_line *evl_line_lookup(struct eventline_line_ref *ref,
+				 const void __user *uref, u32 valid_flags,
 				 int may_mask);
 void evl_line_put(struct evl_line *line);
 void evl_lines_exit(void);

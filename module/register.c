@@ -384,14 +384,7 @@ static long evl_register_subscribe(struct evl_register *reg,
 	struct evl_line *line;
 	int err;
 
-	err = evl_args_from_user(&args, sizeof(args),
-				 EVENTLINE_LINE_REF_SIZE_VER0, uref);
-	if (err < 0)
-		return err;
-	if (args.flags & ~EVL_SUBSCRIBE_FLAGS)
-		return -EINVAL;
-
-	line = evl_line_lookup(&args, MAY_READ);
+	line = evl_line_lookup(&args, uref, EVL_SUBSCRIBE_FLAGS, MAY_READ);
 	if (IS_ERR(line))
 		return PTR_ERR(line);
 
