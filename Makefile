@@ -36,7 +36,7 @@ all: module lib examples selftests
 
 module: $(KBUILD_DIR)/module/eventline.ko
 
-$(KBUILD_DIR)/module/eventline.ko: $(MODULE_SOURCES) include/uapi/linux/eventline.h Kbuild
+$(KBUILD_DIR)/module/eventline.ko: $(MODULE_SOURCES) include/uapi/linux/eventline.h include/linux/eventline_kernel.h Kbuild
 	@test -n "$(KVER)" || { echo "no supported kernel headers found; run 'make deps'" >&2; exit 1; }
 	@mkdir -p $(KBUILD_DIR)/module
 	@ln -sfn $(CURDIR)/include $(KBUILD_DIR)/include
@@ -82,6 +82,7 @@ dkms-install:
 	install -m0644 -D dkms.conf $(DKMS_DIR)/dkms.conf
 	install -m0644 -D Kbuild $(DKMS_DIR)/Kbuild
 	install -m0644 -D include/uapi/linux/eventline.h $(DKMS_DIR)/include/uapi/linux/eventline.h
+	install -m0644 -D include/linux/eventline_kernel.h $(DKMS_DIR)/include/linux/eventline_kernel.h
 	for f in $(MODULE_SOURCES); do install -m0644 -D $$f $(DKMS_DIR)/$$f; done
 
 style: module

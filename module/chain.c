@@ -2,29 +2,33 @@
 /*
  * The chain: the subscriptions of one line, in delivery order.
  *
- * A subscription (struct evl_sub) ties one register to one line.  Posts
- * walk the line's chain under RCU and hand the event to each register in
- * turn; today every subscription has the same rank and the chain is in
- * subscription order.  Priorities, mutating stages and worker groups order
- * and stage this same walk.
+ * A subscription (struct evl_sub) ties one register to one line.  The
+ * line's deliverer (deliver.c) walks the chain under RCU and copies each
+ * batch of events into each register in turn; today every subscription
+ * has the same rank and the chain is in subscription order.  Priorities,
+ * mutating stages and worker groups order and stage this same walk.
  *
  * Lifetime: a subscription is created by SUBSCRIBE and ends by
- * UNSUBSCRIBE, by the register's release, or when its line closes and the
- * reader has read the LINE_CLOSED record (then the register's next read
- * reaps it).  It is freed after an RCU grace period because posters may
- * still be walking past it.
+ * UNSUBSCRIBE, by the register's release, or when its line closes (its
+ * LINE_CLOSED record is then in the register's ring, and the read that
+ * consumes it reaps the subscription).  It is freed after an RCU grace
+ * period because deliverers may still be walking past it.
  *
  * LOCKING
  *
  * reg->mutex: the register's subs list; held across subscribe,
  *	unsubscribe, reap and release, so those never race each other.
- * line->lock (spinlock): line->chain, line->nr_subs and each
- *	sub's on_chain.  The chain is walked under RCU by posters.
- * reg->lock: sub->state and the register's queue; see register.c.
+ * line->lock (spinlock): line->chain, line->nr_subs and each sub's
+ *	on_chain.  The chain is walked under RCU by the deliverer.
+ * reg->lock: sub->state and the register's ring; see register.c.
+ *	sub->state is also read locklessly (READ_ONCE) under reg->mutex,
+ *	where only a line's close can change it, from LIVE to ENDED.
  *
- * Nesting: reg->mutex -> line->lock -> reg->lock.
+ * Nesting: read_mutex -> reg->mutex -> line->lock -> reg->lock.  Closing a
+ * line wakes readers under line->lock; no poster ever waits on it.
  */
 #include <linux/rculist.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 
 #include "chain.h"
@@ -39,7 +43,9 @@
  *		on success and stays with the caller on failure
  *
  * Return: 0, -EEXIST when already subscribed, -ENOENT when the line has
- * closed, -ENOSPC when the line has max_registers_per_line subscribers.
+ * closed, -ENOSPC when the line has max_registers_per_line subscribers,
+ * -ENOBUFS when the register's ring has no room left to set aside for the
+ * subscription's LINE_CLOSED record.
  */
 int evl_chain_subscribe(struct evl_register *reg, struct evl_line *line)
 {
@@ -56,18 +62,18 @@ int evl_chain_subscribe(struct evl_register *reg, struct evl_line *line)
 		return -ENOMEM;
 	sub->line = line;
 	sub->reg = reg;
-	INIT_LIST_HEAD(&sub->closed_node);
 
 	spin_lock(&line->lock);
-	if (READ_ONCE(line->dead)) {
+	if (READ_ONCE(line->dead))
 		err = -ENOENT;
-	} else if (line->nr_subs >= evl_max_registers_per_line) {
+	else if (line->nr_subs >= evl_max_registers_per_line)
 		err = -ENOSPC;
-	} else {
-		evl_register_attach(reg, sub);
+	else
+		err = evl_register_attach(reg, sub);
+	if (!err) {
 		list_add_tail_rcu(&sub->chain_node, &line->chain);
 		sub->on_chain = true;
-		line->nr_subs++;
+		WRITE_ONCE(line->nr_subs, line->nr_subs + 1);
 	}
 	spin_unlock(&line->lock);
 
@@ -88,7 +94,7 @@ static void evl_chain_unlink(struct evl_sub *sub)
 	if (sub->on_chain) {
 		list_del_rcu(&sub->chain_node);
 		sub->on_chain = false;
-		line->nr_subs--;
+		WRITE_ONCE(line->nr_subs, line->nr_subs - 1);
 	}
 	spin_unlock(&line->lock);
 }
@@ -122,7 +128,7 @@ int evl_chain_unsubscribe(struct evl_register *reg, u64 line_id)
 			continue;
 		evl_chain_unlink(sub);
 		/* The line may have closed since we looked. */
-		if (!evl_register_detach(reg, sub, false))
+		if (!evl_register_detach(reg, sub))
 			return -ENOENT;
 		evl_chain_free(sub);
 		return 0;
@@ -130,26 +136,34 @@ int evl_chain_unsubscribe(struct evl_register *reg, u64 line_id)
 	return -ENOENT;
 }
 
-/**
- * evl_chain_deliver() - hand @ev to every register on @line's chain
- * @line:	the line; caller holds line->post_lock
- * @ev:		the event; each queue takes its own reference
+/*
+ * Registers a deliverer wakes itself per batch; the rest are woken from
+ * their irq_work, so a post's cost does not grow with sleeping readers.
  */
-void evl_chain_deliver(struct evl_line *line, struct evl_event *ev)
+#define EVL_DIRECT_WAKES	4
+
+/**
+ * evl_chain_deliver() - copy events into every register on @line's chain
+ * @line:	the line; the caller is its deliverer (deliver.c)
+ * @evs:	the events, in sequence order
+ * @nr:		how many
+ */
+void evl_chain_deliver(struct evl_line *line, const struct evl_event *evs,
+		       unsigned int nr)
 {
+	unsigned int direct_wakes = EVL_DIRECT_WAKES;
 	struct evl_sub *sub;
 
-	lockdep_assert_held(&line->post_lock);
 	rcu_read_lock();
 	list_for_each_entry_rcu(sub, &line->chain, chain_node)
-		evl_register_enqueue(sub, ev);
+		evl_register_enqueue(sub, evs, nr, &direct_wakes);
 	rcu_read_unlock();
 }
 
 /*
- * The owner closed @line: empty its chain and owe each register a
- * LINE_CLOSED record.  No post runs any more (line->dead is set), so the
- * record is the last thing each register receives from this line.
+ * The owner closed @line and its deliverer has finished: empty the chain
+ * and give each register its LINE_CLOSED record, the last record it
+ * receives from this line.
  */
 void evl_chain_close(struct evl_line *line)
 {
@@ -159,9 +173,9 @@ void evl_chain_close(struct evl_line *line)
 	list_for_each_entry_safe(sub, tmp, &line->chain, chain_node) {
 		list_del_rcu(&sub->chain_node);
 		sub->on_chain = false;
-		evl_register_line_closed(sub);
+		evl_register_line_closed(sub, line->id, line->uid);
 	}
-	line->nr_subs = 0;
+	WRITE_ONCE(line->nr_subs, 0);
 	spin_unlock(&line->lock);
 }
 
@@ -173,13 +187,17 @@ void evl_chain_release_register(struct evl_register *reg)
 	mutex_lock(&reg->mutex);
 	list_for_each_entry_safe(sub, tmp, &reg->subs, reg_node) {
 		evl_chain_unlink(sub);
-		evl_register_detach(reg, sub, true);
+		evl_register_detach(reg, sub);
 		evl_chain_free(sub);
+		cond_resched();
 	}
 	mutex_unlock(&reg->mutex);
 }
 
-/* Free the subscriptions whose LINE_CLOSED record the reader consumed. */
+/*
+ * Free the subscriptions whose lines closed; called when the reader has
+ * consumed a LINE_CLOSED record.
+ */
 void evl_chain_reap(struct evl_register *reg)
 {
 	struct evl_sub *sub, *tmp;

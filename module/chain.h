@@ -12,8 +12,7 @@ struct evl_register;
 
 enum evl_sub_state {
 	EVL_SUB_LIVE,		/* on its line's chain, receiving events */
-	EVL_SUB_CLOSED,		/* line closed; LINE_CLOSED record not yet read */
-	EVL_SUB_ENDED,		/* nothing more to deliver; to be freed */
+	EVL_SUB_ENDED,		/* off the chain; to be freed */
 };
 
 /*
@@ -23,19 +22,17 @@ enum evl_sub_state {
 struct evl_sub {
 	struct list_head chain_node;	/* line->chain; line->lock, RCU */
 	struct list_head reg_node;	/* reg->subs; reg->mutex */
-	struct list_head closed_node;	/* reg->closed; reg->lock */
 	struct evl_line *line;		/* counted reference */
 	struct evl_register *reg;
 	bool on_chain;			/* line->lock */
-	enum evl_sub_state state;	/* reg->lock */
-	u32 closed_at;			/* queue position of LINE_CLOSED */
-	u64 closed_ns;
+	enum evl_sub_state state;	/* written under reg->lock */
 	struct rcu_head rcu;
 };
 
 int evl_chain_subscribe(struct evl_register *reg, struct evl_line *line);
 int evl_chain_unsubscribe(struct evl_register *reg, u64 line_id);
-void evl_chain_deliver(struct evl_line *line, struct evl_event *ev);
+void evl_chain_deliver(struct evl_line *line, const struct evl_event *evs,
+		       unsigned int nr);
 void evl_chain_close(struct evl_line *line);
 void evl_chain_release_register(struct evl_register *reg);
 void evl_chain_reap(struct evl_register *reg);

@@ -49,6 +49,10 @@ static long evl_ctl_get_info(struct eventline_info __user *uinfo)
 	info.default_queue_len = evl_default_queue_len;
 	info.name_max = EVENTLINE_NAME_MAX;
 	info.line_modes = EVL_LINE_MODES;
+	info.max_post_batch = EVL_MAX_POST_BATCH;
+	info.max_ring_size = evl_max_ring_size;
+	info.default_ring_size = evl_default_ring_size(evl_default_queue_len);
+	info.max_post_batch_bytes = EVL_MAX_POST_BATCH_BYTES;
 
 	/* Everything after size and flags, as far as the caller's struct goes. */
 	if (copy_to_user((char __user *)uinfo + out, (char *)&info + out,

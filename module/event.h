@@ -2,48 +2,52 @@
 #ifndef _EVL_EVENT_H
 #define _EVL_EVENT_H
 
-#include <linux/refcount.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
 
 #include <linux/eventline.h>
 
 struct pid;
+struct pid_namespace;
+struct user_namespace;
 
 /*
- * One posted event.  It is allocated and filled once by the poster and then
- * shared, read-only, by every register that queues it: each queue slot holds
- * a reference, and the last put frees it.
+ * An event on its way from a post to the registers.  It is a description,
+ * not an allocation: the payload stays wherever the poster put it (its own
+ * buffer, or the line's staging ring) until every register on the chain
+ * has copied it into its ring.
  */
 struct evl_event {
-	refcount_t ref;
 	u16 category;
 	u16 type;
 	u16 depth;
+	u32 payload_len;
 	u64 seq;
 	u64 line_id;
 	u64 timestamp_ns;
 	struct pid *pid;	/* poster's thread group, NULL if none */
 	kuid_t uid;		/* poster's euid */
-	u32 payload_len;
-	u8 payload[];
+	const void *payload;
 };
 
-struct evl_event *evl_event_alloc(u32 payload_len, gfp_t gfp);
-void evl_event_put(struct evl_event *ev);
+/* Records are padded to this, and META records are exactly this long. */
+#define EVL_META_RECORD_SIZE \
+	ALIGN(sizeof(struct eventline_record) + sizeof(struct eventline_overflow), \
+	      EVENTLINE_RECORD_ALIGN)
 
-static inline struct evl_event *evl_event_get(struct evl_event *ev)
+static inline u32 evl_record_size(u32 payload_len)
 {
-	refcount_inc(&ev->ref);
-	return ev;
+	return ALIGN(sizeof(struct eventline_record) + payload_len,
+		     EVENTLINE_RECORD_ALIGN);
 }
 
-void evl_event_to_record(const struct evl_event *ev,
-			 struct eventline_record *rec);
 void evl_record_init(struct eventline_record *rec, u16 category, u16 type,
 		     u32 payload_len);
-int evl_record_copy_to_user(char __user *buf,
-			    const struct eventline_record *rec,
-			    const void *payload);
+void evl_record_write(void *dst, const struct eventline_record *rec,
+		      const void *payload);
+void evl_event_to_record(const struct evl_event *ev,
+			 struct eventline_record *rec,
+			 struct pid_namespace *pid_ns,
+			 struct user_namespace *user_ns);
 
 #endif /* _EVL_EVENT_H */

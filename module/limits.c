@@ -4,15 +4,23 @@
  * hold.  They are module parameters fixed at load time (mode 0444): changing
  * a bound under live lines would leave objects that already exceed it.
  */
+#include <linux/log2.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/sizes.h>
 
+#include "event.h"
 #include "limits.h"
 
 /* Hard ceilings the parameters may not exceed; they keep sizes in u32. */
 #define EVL_PAYLOAD_CEILING	SZ_1M
 #define EVL_QUEUE_CEILING	SZ_1M
+#define EVL_RING_CEILING	SZ_1G
+
+/* Ring bytes per record of queue_len when a register asks for no size. */
+#define EVL_RING_BYTES_PER_RECORD	64
 
 unsigned int evl_max_lines_per_user = 128;
 module_param_named(max_lines_per_user, evl_max_lines_per_user, uint, 0444);
@@ -34,6 +42,27 @@ unsigned int evl_default_queue_len = 1024;
 module_param_named(default_queue_len, evl_default_queue_len, uint, 0444);
 MODULE_PARM_DESC(default_queue_len, "Queue length of a register that asks for none (default 1024)");
 
+unsigned int evl_max_ring_size = SZ_16M;
+module_param_named(max_ring_size, evl_max_ring_size, uint, 0444);
+MODULE_PARM_DESC(max_ring_size, "Largest register ring in bytes, a power of two (default 16 MiB, at least 64 KiB, at most 1 GiB)");
+
+/**
+ * evl_default_ring_size() - ring bytes for a register that asks for none
+ * @queue_len:	the register's queue length in records
+ *
+ * 64 bytes per record (a record with up to 8 bytes of payload), and room
+ * for at least two records of max_payload, within max_ring_size.
+ */
+u32 evl_default_ring_size(u32 queue_len)
+{
+	u64 want = max_t(u64, (u64)queue_len * EVL_RING_BYTES_PER_RECORD,
+			 2 * (u64)evl_record_size(evl_max_payload) +
+			 2 * EVL_META_RECORD_SIZE);
+
+	want = max_t(u64, want, PAGE_SIZE);
+	return min_t(u64, roundup_pow_of_two(want), evl_max_ring_size);
+}
+
 int evl_limits_check(void)
 {
 	if (!evl_max_lines_per_user || !evl_max_registers_per_line) {
@@ -50,6 +79,11 @@ int evl_limits_check(void)
 	}
 	if (!evl_default_queue_len || evl_default_queue_len > evl_max_queue_len) {
 		pr_err("default_queue_len must be 1..max_queue_len\n");
+		return -EINVAL;
+	}
+	if (evl_max_ring_size < SZ_64K || evl_max_ring_size > EVL_RING_CEILING ||
+	    !is_power_of_2(evl_max_ring_size)) {
+		pr_err("max_ring_size must be a power of two from 64 KiB to 1 GiB\n");
 		return -EINVAL;
 	}
 	return 0;

@@ -3,6 +3,8 @@
 #define _EVL_LIMITS_H
 
 #include <linux/gfp.h>
+#include <linux/sizes.h>
+#include <linux/types.h>
 
 /* Bounds on what users can make the module hold; module parameters. */
 extern unsigned int evl_max_lines_per_user;
@@ -10,13 +12,23 @@ extern unsigned int evl_max_registers_per_line;
 extern unsigned int evl_max_payload;
 extern unsigned int evl_max_queue_len;
 extern unsigned int evl_default_queue_len;
+extern unsigned int evl_max_ring_size;
 
 int evl_limits_check(void);
+u32 evl_default_ring_size(u32 queue_len);
+
+/* Staging ring of a user's line: posts that arrive while one delivers. */
+#define EVL_USER_STAGING_SIZE		SZ_32K
+
+/* One EVENTLINE_IOC_POST_BATCH: entries, and payload bytes in all. */
+#define EVL_MAX_POST_BATCH		1024
+#define EVL_MAX_POST_BATCH_BYTES	SZ_1M
 
 /*
- * For memory whose size a user chooses (payloads, queues): charged to the
- * user's memory cgroup, and at its limit the call fails with -ENOMEM rather
- * than invoking the OOM killer or warning.
+ * For memory whose size a user chooses (rings, a post's payload copies):
+ * charged to the memory cgroup of the task that asks for it, and at its
+ * limit the call fails with -ENOMEM rather than invoking the OOM killer or
+ * warning.
  */
 #define EVL_GFP_USER_SIZED \
 	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)

@@ -18,22 +18,21 @@
  * evl_lines (xarray) maps ids to lines; its own lock serialises updates and
  * lookups run under RCU, taking a reference with kref_get_unless_zero().
  *
- * line->post_lock (spinlock) serialises posts on one line so that
- * sequence numbers and queue order agree in every register, and orders the
- * owner's close against posts: once line->dead is set under it no post can
- * reach a register.
+ * line->post_lock (raw spinlock, irqsave) numbers posts and hands them to
+ * the line's deliverer, and orders the owner's close against posts: once
+ * line->dead is set under it no post is accepted.  See deliver.c.
  *
  * line->lock protects the chain; see chain.c.
  *
  * evl_lines_mutex nests nothing of ours (only the xarray's lock and
- * allocations).  line->post_lock and line->lock are never held together;
- * line->dead is set under post_lock and read locklessly or under line->lock
- * (chain.c takes line->lock only after it is set).  The full order is
- * read_mutex -> reg->mutex -> line->lock -> reg->lock, and
- * line->post_lock -> (RCU chain walk) -> reg->lock.
+ * allocations).  line->post_lock and line->lock are never held together.
+ * line->dead is written under post_lock and read under it or locklessly
+ * (lookup, subscribe: a racing close then ends the subscription it let
+ * in, see chain.c).  The full order is read_mutex -> reg->mutex ->
+ * line->lock -> reg->lock.
  *
- * Posts, reads and closes all run in process context, so no eventline
- * spinlock is ever taken from an interrupt and none disables interrupts.
+ * Only kernel code posts from interrupt context, and only post_lock is
+ * taken there.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
@@ -51,6 +50,7 @@
 
 #include "args.h"
 #include "chain.h"
+#include "deliver.h"
 #include "event.h"
 #include "fd.h"
 #include "flags.h"
@@ -78,7 +78,7 @@ static const struct file_operations evl_line_poster_fops;
  * field, with only zeroes after the NUL: the tail may gain a meaning later.
  * Returns its length, 0 for an empty name, or -EINVAL.
  */
-static int evl_name_check(const char name[EVENTLINE_NAME_MAX])
+int evl_name_check(const char name[EVENTLINE_NAME_MAX])
 {
 	size_t len = strnlen(name, EVENTLINE_NAME_MAX);
 	size_t i;
@@ -142,14 +142,17 @@ static void evl_user_uncharge(struct evl_line *line)
 	struct evl_user *user = line->user;
 
 	lockdep_assert_held(&evl_lines_mutex);
-	if (--user->nr_lines)
+	if (!user || --user->nr_lines)
 		return;
 	hash_del(&user->node);
 	kfree(user);
 }
 
-/* Make @line findable by id and name; it then counts against its owner. */
-static int evl_line_publish(struct evl_line *line)
+/*
+ * Make @line findable by id and name.  A line a user creates then counts
+ * against that user's limit (@charge); kernel code's lines do not.
+ */
+static int evl_line_publish(struct evl_line *line, bool charge)
 {
 	int err;
 
@@ -158,9 +161,11 @@ static int evl_line_publish(struct evl_line *line)
 		err = -EEXIST;
 		goto out;
 	}
-	err = evl_user_charge(line);
-	if (err)
-		goto out;
+	if (charge) {
+		err = evl_user_charge(line);
+		if (err)
+			goto out;
+	}
 	err = xa_alloc_cyclic(&evl_lines, &line->id, line, xa_limit_32b,
 			      &evl_next_line_id, GFP_KERNEL_ACCOUNT);
 	if (err < 0) {
@@ -191,6 +196,7 @@ static void evl_line_free(struct kref *ref)
 	struct evl_line *line = container_of(ref, struct evl_line, ref);
 
 	WARN_ON_ONCE(!list_empty(&line->chain));
+	evl_line_deliver_destroy(line);
 	put_user_ns(line->user_ns);
 	kfree_rcu(line, rcu);
 }
@@ -201,20 +207,59 @@ void evl_line_put(struct evl_line *line)
 }
 
 /*
- * Close the line: no new lookups, no new posts, every subscriber told.
- * Runs once, when the owner file is released (or creation fails after the
- * line was published).
+ * Close the line: no new lookups, no new posts, every event already posted
+ * delivered, then every subscriber told.  Runs once, when the owner lets
+ * go (or creation fails after the line was published), and drops the
+ * owner's reference.
  */
-static void evl_line_close(struct evl_line *line)
+void evl_line_close(struct evl_line *line)
 {
 	evl_line_unpublish(line);
-
-	spin_lock(&line->post_lock);
-	WRITE_ONCE(line->dead, true);
-	spin_unlock(&line->post_lock);
-
+	evl_line_quiesce(line);
 	evl_chain_close(line);
 	evl_line_put(line);
+}
+
+/**
+ * evl_line_new() - allocate an unpublished line
+ * @name:	its name, already checked, or "" for none
+ * @mode:	permission bits, already checked
+ * @uid:	owner
+ * @gid:	owner's group
+ * @user_ns:	where @name is unique; a reference is taken
+ * @staging_size: bytes of staging ring, a power of two >= PAGE_SIZE
+ * @gfp:	GFP_KERNEL_ACCOUNT for a user's line, charged to its creator
+ *
+ * Return: the line with one reference (the owner's), or NULL.
+ */
+struct evl_line *evl_line_new(const char *name, umode_t mode, kuid_t uid,
+			      kgid_t gid, struct user_namespace *user_ns,
+			      u32 staging_size, gfp_t gfp)
+{
+	struct evl_line *line;
+
+	line = kzalloc(sizeof(*line), gfp);
+	if (!line)
+		return NULL;
+	if (evl_line_deliver_init(line, staging_size, gfp)) {
+		kfree(line);
+		return NULL;
+	}
+	kref_init(&line->ref);
+	line->mode = mode;
+	line->uid = uid;
+	line->gid = gid;
+	line->user_ns = get_user_ns(user_ns);
+	spin_lock_init(&line->lock);
+	INIT_LIST_HEAD(&line->chain);
+	strscpy(line->name, name, sizeof(line->name));
+	return line;
+}
+
+/* Publish a kernel code's line; see kapi.c. */
+int evl_line_publish_kernel(struct evl_line *line)
+{
+	return evl_line_publish(line, false);
 }
 
 /*
@@ -318,20 +363,13 @@ long evl_line_create(void __user *uarg)
 	    args.__reserved || evl_name_check(args.name) < 0)
 		return -EINVAL;
 
-	line = kzalloc(sizeof(*line), GFP_KERNEL_ACCOUNT);
+	line = evl_line_new(args.name, args.mode, current_fsuid(),
+			    current_fsgid(), current_user_ns(),
+			    EVL_USER_STAGING_SIZE, GFP_KERNEL_ACCOUNT);
 	if (!line)
 		return -ENOMEM;
-	kref_init(&line->ref);
-	line->mode = args.mode;
-	line->uid = current_fsuid();
-	line->gid = current_fsgid();
-	line->user_ns = get_user_ns(current_user_ns());
-	spin_lock_init(&line->post_lock);
-	spin_lock_init(&line->lock);
-	INIT_LIST_HEAD(&line->chain);
-	strscpy(line->name, args.name, sizeof(line->name));
 
-	err = evl_line_publish(line);
+	err = evl_line_publish(line, true);
 	if (err) {
 		evl_line_put(line);
 		return err;
@@ -376,12 +414,35 @@ long evl_line_open(void __user *uarg)
 	return evl_fd_install(&nfd);
 }
 
-static long evl_line_post(struct evl_line *line,
+/* Payloads up to this size are copied to the stack, larger ones to the heap. */
+#define EVL_POST_STACK_PAYLOAD	256
+
+static unsigned int evl_post_flags(const struct file *file)
+{
+	return file->f_flags & O_NONBLOCK ? EVL_POST_NONBLOCK : 0;
+}
+
+/* An event of @type from the calling process, payload not yet attached. */
+static void evl_user_event(struct evl_event *ev, u16 type, u32 payload_len)
+{
+	*ev = (struct evl_event) {
+		.category = EVENTLINE_CAT_LINE,
+		.type = type,
+		.payload_len = payload_len,
+		/* Stable while current runs; staging takes a reference. */
+		.pid = task_tgid(current),
+		.uid = current_euid(),
+	};
+}
+
+static long evl_line_post(struct evl_line *line, struct file *file,
 			  struct eventline_post __user *upost)
 {
+	u8 stack_buf[EVL_POST_STACK_PAYLOAD];
+	unsigned int flags = evl_post_flags(file);
 	struct eventline_post args;
-	struct evl_event *ev;
-	u64 seq;
+	struct evl_event ev;
+	void *buf = NULL;
 	int err;
 
 	err = evl_args_from_user(&args, sizeof(args),
@@ -393,36 +454,126 @@ static long evl_line_post(struct evl_line *line,
 		return -EINVAL;
 	if (args.payload_len > evl_max_payload)
 		return -EMSGSIZE;
-
-	/* The one copy of the payload; every register shares it. */
-	ev = evl_event_alloc(args.payload_len, EVL_GFP_USER_SIZED);
-	if (!ev)
-		return -ENOMEM;
-	if (copy_from_user(ev->payload, u64_to_user_ptr(args.payload),
-			   args.payload_len)) {
-		evl_event_put(ev);
+	/* Written first, so a bad pointer fails before anything is posted. */
+	if (put_user(0ULL, &upost->seq))
 		return -EFAULT;
-	}
-	ev->category = EVENTLINE_CAT_LINE;
-	ev->type = args.type;
-	ev->line_id = line->id;
 
-	spin_lock(&line->post_lock);
-	if (line->dead) {
-		spin_unlock(&line->post_lock);
-		evl_event_put(ev);
-		return -EPIPE;
+	evl_user_event(&ev, args.type, args.payload_len);
+	/* With nobody listening, the payload need not be copied at all. */
+	if (args.payload_len && list_empty(&line->chain)) {
+		err = evl_post_events(line, &ev, 1, flags | EVL_POST_NO_PAYLOAD);
+		if (err != -ENODATA)
+			goto out;
 	}
-	seq = ++line->seq;
-	ev->seq = seq;
-	ev->timestamp_ns = ktime_get_ns();
-	evl_chain_deliver(line, ev);
-	spin_unlock(&line->post_lock);
-	evl_event_put(ev);
-
-	if (put_user(seq, &upost->seq))
-		return -EFAULT;
+	if (args.payload_len > sizeof(stack_buf)) {
+		buf = kvmalloc(args.payload_len, EVL_GFP_USER_SIZED);
+		if (!buf)
+			return -ENOMEM;
+	}
+	ev.payload = buf ?: stack_buf;
+	if (copy_from_user((void *)ev.payload, u64_to_user_ptr(args.payload),
+			   args.payload_len))
+		err = -EFAULT;
+	else
+		err = evl_post_events(line, &ev, 1, flags);
+	kvfree(buf);
+out:
+	if (err)
+		return err;
+	/*
+	 * Probed above, so only a racing munmap can make this fault; the
+	 * event is posted either way and the call reports that.
+	 */
+	put_user(ev.seq, &upost->seq);
 	return 0;
+}
+
+/* The entries of a batch and their payloads, copied in and checked. */
+struct evl_batch {
+	struct evl_event *evs;
+	void *payloads;
+};
+
+static void evl_batch_free(struct evl_batch *b)
+{
+	kvfree(b->evs);
+	kvfree(b->payloads);
+}
+
+static int evl_batch_from_user(struct evl_batch *b,
+			       const struct eventline_post_batch *args)
+{
+	const void __user *uent = u64_to_user_ptr(args->entries);
+	struct eventline_post_entry ent;
+	size_t total = 0, off = 0;
+	unsigned int i;
+	int err;
+
+	b->payloads = NULL;
+	b->evs = kvcalloc(args->count, sizeof(*b->evs), EVL_GFP_USER_SIZED);
+	if (!b->evs)
+		return -ENOMEM;
+	for (i = 0; i < args->count; i++, uent += args->entry_size) {
+		err = copy_struct_from_user(&ent, sizeof(ent), uent,
+					    args->entry_size);
+		if (err)
+			return err;
+		if (ent.flags || ent.type > EVENTLINE_TYPE_MAX)
+			return -EINVAL;
+		if (ent.payload_len > evl_max_payload)
+			return -EMSGSIZE;
+		total += ent.payload_len;
+		if (total > EVL_MAX_POST_BATCH_BYTES)
+			return -EMSGSIZE;
+		evl_user_event(&b->evs[i], ent.type, ent.payload_len);
+		/* Until the payloads are in, payload holds the user pointer. */
+		b->evs[i].payload = u64_to_user_ptr(ent.payload);
+	}
+	if (total) {
+		b->payloads = kvmalloc(total, EVL_GFP_USER_SIZED);
+		if (!b->payloads)
+			return -ENOMEM;
+	}
+	for (i = 0; i < args->count; i++) {
+		struct evl_event *ev = &b->evs[i];
+		void *dst = b->payloads + off;
+
+		if (copy_from_user(dst, (const void __user *)ev->payload,
+				   ev->payload_len))
+			return -EFAULT;
+		ev->payload = dst;
+		off += ev->payload_len;
+	}
+	return 0;
+}
+
+static long evl_line_post_batch(struct evl_line *line, struct file *file,
+				struct eventline_post_batch __user *ubatch)
+{
+	struct eventline_post_batch args;
+	struct evl_batch batch;
+	int err;
+
+	err = evl_args_from_user(&args, sizeof(args),
+				 EVENTLINE_POST_BATCH_SIZE_VER0, ubatch);
+	if (err < 0)
+		return err;
+	if (args.flags || !args.count || args.count > EVL_MAX_POST_BATCH ||
+	    args.entry_size < EVENTLINE_POST_ENTRY_SIZE_VER0 ||
+	    args.entry_size > PAGE_SIZE ||
+	    args.entry_size % EVENTLINE_RECORD_ALIGN)
+		return -EINVAL;
+	if (put_user(0ULL, &ubatch->first_seq))
+		return -EFAULT;
+
+	err = evl_batch_from_user(&batch, &args);
+	if (!err)
+		err = evl_post_events(line, batch.evs, args.count,
+				      evl_post_flags(file));
+	if (!err)	/* probed above; as for POST, the events stand */
+		put_user(batch.evs[0].seq, &ubatch->first_seq);
+	evl_batch_free(&batch);
+	return err ?: args.count;
 }
 
 static long evl_line_ioctl(struct file *file, unsigned int cmd,
@@ -430,7 +581,11 @@ static long evl_line_ioctl(struct file *file, unsigned int cmd,
 {
 	switch (cmd) {
 	case EVENTLINE_IOC_POST:
-		return evl_line_post(file->private_data, (void __user *)arg);
+		return evl_line_post(file->private_data, file,
+				     (void __user *)arg);
+	case EVENTLINE_IOC_POST_BATCH:
+		return evl_line_post_batch(file->private_data, file,
+					   (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
@@ -461,6 +616,7 @@ static void evl_line_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "gid:\t%u\n", from_kgid_munged(seq_user_ns(m), line->gid));
 	seq_printf(m, "registers:\t%u\n", READ_ONCE(line->nr_subs));
 	seq_printf(m, "seq:\t%llu\n", READ_ONCE(line->seq));
+	seq_printf(m, "staging_size:\t%u\n", line->staging.size);
 }
 
 static const struct file_operations evl_line_owner_fops = {

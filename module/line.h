@@ -2,21 +2,27 @@
 #ifndef _EVL_LINE_H
 #define _EVL_LINE_H
 
+#include <linux/irq_work.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include <linux/eventline.h>
+
+#include "ring.h"
 
 struct evl_user;
 struct user_namespace;
 
 /*
- * A line: a broadcast channel owned by the file that created it.  See
- * line.c for its lifetime and locking, chain.c for its subscribers.
+ * A line: a broadcast channel owned by the file that created it, or by
+ * kernel code (kapi.c).  See line.c for its lifetime, deliver.c for how
+ * posts reach the chain, chain.c for its subscribers.
  */
 struct evl_line {
 	struct kref ref;
@@ -28,13 +34,19 @@ struct evl_line {
 	struct evl_user *user;		/* owner's line count */
 	struct hlist_node name_node;
 
-	/* Serialises posts so every register sees one order per line. */
-	spinlock_t post_lock;
+	/* Posting and delivery; see deliver.c. */
+	raw_spinlock_t post_lock ____cacheline_aligned_in_smp;
 	bool dead;			/* owner gone; set under post_lock */
-	u64 seq;			/* last sequence number; post_lock */
+	bool delivering;		/* the deliverer role is taken */
+	u64 seq;			/* last sequence number */
+	u64 staging_drops;		/* kernel posts with no staging room */
+	struct evl_ring staging;	/* posts waiting for the deliverer */
+	wait_queue_head_t post_wq;	/* posters waiting for room or role */
+	struct work_struct deliver_work;
+	struct irq_work deliver_kick;
 
 	/* The chain of subscriptions; see chain.c. */
-	spinlock_t lock;
+	spinlock_t lock ____cacheline_aligned_in_smp;
 	struct list_head chain;
 	unsigned int nr_subs;
 
@@ -42,6 +54,12 @@ struct evl_line {
 	char name[EVENTLINE_NAME_MAX];
 };
 
+struct evl_line *evl_line_new(const char *name, umode_t mode, kuid_t uid,
+			      kgid_t gid, struct user_namespace *user_ns,
+			      u32 staging_size, gfp_t gfp);
+int evl_name_check(const char name[EVENTLINE_NAME_MAX]);
+int evl_line_publish_kernel(struct evl_line *line);
+void evl_line_close(struct evl_line *line);
 long evl_line_create(void __user *uarg);
 long evl_line_open(void __user *uarg);
 struct evl_line *evl_line_lookup(struct eventline_line_ref *ref,

@@ -1,36 +1,45 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Registers: a subscriber's fd and its bounded queue.
+ * Registers: a subscriber's fd and the ring it reads.
  *
- * The queue is a ring of event pointers, so queueing an event costs one
- * reference and one slot whatever its size.  Two kinds of record are not
- * in the ring but owed at a position in it:
+ * Each register owns a byte ring (ring.h), allocated when it is created and
+ * charged to its creator's memory cgroup.  A delivery copies the event's
+ * record (header, payload, padding) into the ring of every register on the
+ * line's chain; read() copies whole records out.  A register therefore holds
+ * only memory its creator paid for, and a reader that never reads can only
+ * lose its own events.
  *
- *  - overflow: when the ring is full, events are dropped and counted in
- *    reg->lost, and dropping goes on until the reader has read everything
- *    queued before the first loss.  Then it reads one OVERFLOW record with
- *    the exact count and queueing resumes.  The loss therefore always sits
- *    at the tail, and the count is exact and in order.
- *  - line closed: when a line closes, each of its subscriptions owes a
- *    LINE_CLOSED record at the tail position of that moment (closed_at),
- *    after every event of that line.  They wait on reg->closed in order.
+ * Bounds: at most queue_len events and at most ring.size bytes.  Room for
+ * one META record per live subscription, plus one spare for an overflow
+ * record, is set aside in @reserved, so META records are never dropped.
  *
- * At equal positions the OVERFLOW record comes first (the lost events may
- * be those of the line that then closed), then LINE_CLOSED records, then
- * the event in the ring slot.
+ * Overflow: an event that does not fit is dropped and counted in @lost, and
+ * dropping goes on until the reader has read everything queued before the
+ * first loss (the ring is empty).  Then one OVERFLOW record with the exact
+ * count goes into the ring, written by the next delivery or by the reader
+ * itself, and queueing resumes.  A line that closes while losses are
+ * pending gets the OVERFLOW record in before its LINE_CLOSED record when
+ * the spare room allows, since the losses may be that line's.
+ *
+ * Wake-ups: by default a delivery wakes the reader only when the reader
+ * has caught up (@armed: a read() or poll() found nothing to do since the
+ * last wake) and @wakeup_records events are queued; WAKE_ALWAYS wakes on
+ * every delivery.  A deliverer wakes a few registers itself (outside any
+ * lock, see deliver.c) and hands the rest to each register's irq_work.
+ * LINE_CLOSED and end of stream always wake.
  *
  * read() returns 0 (and poll() EPOLLHUP) once a line has closed, no
  * subscription is live, and every record has been read.
  *
  * LOCKING
  *
- * reg->lock (spinlock, innermost): the ring, head/tail, the loss
- *	count, the closed list, nr_live/hup and every sub->state.  Posters
- *	take it from the chain walk; it never nests another eventline lock.
- * reg->read_mutex: one reader at a time.  Only the reader advances head or
- *	removes closed records, so it may copy a record to userspace without
- *	reg->lock and commit the read afterwards: a fault loses nothing.
- *	It is not held while the reader sleeps waiting for records.
+ * reg->lock (spinlock, process context only): the producer side of the
+ *	ring, @reserved, @lost, @nr_live, @hup and every sub->state.
+ *	Deliverers take it for the copy; it nests no other eventline lock.
+ * reg->read_mutex: one reader at a time; it owns ring.cons.  The reader
+ *	copies records to userspace without reg->lock (producers never write
+ *	between cons and prod) and frees them afterwards: a fault loses
+ *	nothing.  Not held while the reader sleeps.
  * reg->mutex: subscriptions; see chain.c.
  *
  * Nesting: read_mutex -> reg->mutex -> line->lock -> reg->lock.
@@ -38,11 +47,13 @@
 #include <linux/fs.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
+#include <linux/pid_namespace.h>
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/user_namespace.h>
 
 #include "args.h"
 #include "chain.h"
@@ -55,39 +66,14 @@
 
 static const struct file_operations evl_register_fops;
 
-/* What a reader finds next in a register. */
-struct evl_next {
-	enum {
-		EVL_NEXT_NONE,
-		EVL_NEXT_EVENT,
-		EVL_NEXT_CLOSED,
-		EVL_NEXT_OVERFLOW,
-	} kind;
-	struct evl_event *ev;	/* EVENT */
-	struct evl_sub *sub;	/* CLOSED */
-	u64 lost;		/* OVERFLOW */
-};
-
-static bool evl_register_has_record(const struct evl_register *reg)
-{
-	lockdep_assert_held(&reg->lock);
-	return reg->head != reg->tail || reg->lost || !list_empty(&reg->closed);
-}
-
+/*
+ * End of stream, once the ring is read: a line closed and no subscription
+ * is live.  @hup is set with a release after the LINE_CLOSED record is
+ * published, so a reader that sees it also sees the record.
+ */
 static bool evl_register_hung_up(const struct evl_register *reg)
 {
-	lockdep_assert_held(&reg->lock);
-	return reg->hup && !reg->nr_live;
-}
-
-static bool evl_register_ready(struct evl_register *reg)
-{
-	bool ready;
-
-	spin_lock(&reg->lock);
-	ready = evl_register_has_record(reg) || evl_register_hung_up(reg);
-	spin_unlock(&reg->lock);
-	return ready;
+	return smp_load_acquire(&reg->hup) && !READ_ONCE(reg->nr_live);
 }
 
 static void evl_register_wake(struct evl_register *reg, __poll_t band)
@@ -98,37 +84,233 @@ static void evl_register_wake(struct evl_register *reg, __poll_t band)
 	kill_fasync(&reg->fasync, SIGIO, band & EPOLLHUP ? POLL_HUP : POLL_IN);
 }
 
-/* A new subscription of @reg starts live; caller holds its line's lock. */
-void evl_register_attach(struct evl_register *reg, struct evl_sub *sub)
+static void evl_register_wake_work(struct irq_work *work)
 {
+	evl_register_wake(container_of(work, struct evl_register, wake_work),
+			  EPOLLIN | EPOLLRDNORM);
+}
+
+/*
+ * The reader found nothing (more) to do: the next delivery wakes it.  The
+ * full barrier orders the flag before the reader's re-check of the ring,
+ * against the deliverer's publish-then-check in evl_register_want_wake().
+ */
+static void evl_register_arm(struct evl_register *reg)
+{
+	atomic_set(&reg->armed, 1);
+	smp_mb();
+}
+
+/* After a delivery to @reg published records: does the reader want them? */
+static bool evl_register_want_wake(struct evl_register *reg)
+{
+	if (reg->wake_always)
+		return true;
+	if (atomic_read(&reg->nr_queued) < reg->wakeup_records)
+		return false;
+	smp_mb();	/* publish of prod before the read of armed */
+	return atomic_read(&reg->armed) && atomic_xchg(&reg->armed, 0);
+}
+
+/* Bytes free at producer position @pos for events, past the reserve. */
+static bool evl_register_fits(const struct evl_register *reg, u32 pos,
+			      u32 size)
+{
+	u32 used = pos - smp_load_acquire(&reg->ring.cons);
+
+	return used + size + reg->reserved <= reg->ring.size;
+}
+
+static void evl_register_put_meta(struct evl_register *reg, u32 *pos,
+				  const struct eventline_record *rec,
+				  const void *payload)
+{
+	lockdep_assert_held(&reg->lock);
+	evl_record_write(evl_ring_at(&reg->ring, *pos), rec, payload);
+	*pos += rec->size;
+	atomic_inc(&reg->nr_meta);
+}
+
+/* The OVERFLOW record for the losses counted so far; caller checked room. */
+static void evl_register_put_overflow(struct evl_register *reg, u32 *pos)
+{
+	struct eventline_overflow overflow = { .lost = reg->lost };
+	struct eventline_record rec;
+
+	evl_record_init(&rec, EVENTLINE_CAT_META, EVENTLINE_META_OVERFLOW,
+			sizeof(overflow));
+	rec.timestamp_ns = reg->lost_ns;
+	rec.uid = from_kuid_munged(reg->user_ns, GLOBAL_ROOT_UID);
+	evl_register_put_meta(reg, pos, &rec, &overflow);
+	reg->lost = 0;
+}
+
+static void evl_register_count_lost(struct evl_register *reg)
+{
+	if (!reg->lost++)
+		reg->lost_ns = ktime_get_ns();
+}
+
+/*
+ * May an event of @size bytes go in at @pos, @batched events after those
+ * already counted in nr_queued?  Writes a pending OVERFLOW record first
+ * when the reader has caught up with the losses.
+ */
+static bool evl_register_admit(struct evl_register *reg, u32 *pos, u32 size,
+			       unsigned int batched)
+{
+	if (reg->lost) {
+		if (*pos != smp_load_acquire(&reg->ring.cons))
+			return false;
+		/* Empty ring: the spare reserve always holds the record. */
+		evl_register_put_overflow(reg, pos);
+	}
+	return atomic_read(&reg->nr_queued) + batched < reg->queue_len &&
+	       evl_register_fits(reg, *pos, size);
+}
+
+/**
+ * evl_register_enqueue() - copy events into @sub's register, or count them lost
+ * @sub:	a subscription found on a chain under RCU
+ * @evs:	the events, in sequence order
+ * @nr:		how many
+ * @direct_wakes: wake-ups the caller may still do itself; when none are
+ *		left, the register's irq_work wakes its reader
+ *
+ * Called by the line's deliverer, in process context, under RCU.
+ */
+void evl_register_enqueue(struct evl_sub *sub, const struct evl_event *evs,
+			  unsigned int nr, unsigned int *direct_wakes)
+{
+	struct evl_register *reg = sub->reg;
+	struct eventline_record rec;
+	unsigned int i, queued = 0;
+	bool wake = false;
+	u32 pos;
+
 	spin_lock(&reg->lock);
-	sub->state = EVL_SUB_LIVE;
-	reg->nr_live++;
-	reg->hup = false;
+	if (sub->state != EVL_SUB_LIVE) {
+		/* Unsubscribed or released since the chain walk found it. */
+		spin_unlock(&reg->lock);
+		return;
+	}
+	pos = reg->ring.prod;
+	for (i = 0; i < nr; i++) {
+		u32 size = evl_record_size(evs[i].payload_len);
+
+		if (!evl_register_admit(reg, &pos, size, queued)) {
+			evl_register_count_lost(reg);
+			continue;
+		}
+		evl_event_to_record(&evs[i], &rec, reg->pid_ns, reg->user_ns);
+		evl_record_write(evl_ring_at(&reg->ring, pos), &rec,
+				 evs[i].payload);
+		pos += size;
+		queued++;
+	}
+	if (pos != reg->ring.prod) {
+		evl_ring_publish(&reg->ring, pos);
+		atomic_add(queued, &reg->nr_queued);
+		wake = evl_register_want_wake(reg);
+		/*
+		 * Queued under reg->lock, so that release, which ends the
+		 * subscription under the same lock, can sync it.
+		 */
+		if (wake && !*direct_wakes) {
+			irq_work_queue(&reg->wake_work);
+			wake = false;
+		}
+	}
 	spin_unlock(&reg->lock);
+
+	if (wake) {
+		(*direct_wakes)--;
+		evl_register_wake(reg, EPOLLIN | EPOLLRDNORM);
+	}
+}
+
+/**
+ * evl_register_line_closed() - @sub's line closed: queue its LINE_CLOSED record
+ * @sub:	the subscription, off its chain; caller holds the line's lock
+ * @line_id:	the line
+ * @owner:	the line's owner, for the record's uid
+ *
+ * The line's deliverer has finished, so this is the last record the
+ * register receives from the line.
+ */
+void evl_register_line_closed(struct evl_sub *sub, u64 line_id, kuid_t owner)
+{
+	struct evl_register *reg = sub->reg;
+	struct eventline_record rec;
+	u32 pos;
+
+	spin_lock(&reg->lock);
+	if (sub->state != EVL_SUB_LIVE) {
+		spin_unlock(&reg->lock);
+		return;
+	}
+	pos = reg->ring.prod;
+	/* The losses may be this line's: say so before it says goodbye. */
+	if (reg->lost && evl_register_fits(reg, pos, EVL_META_RECORD_SIZE))
+		evl_register_put_overflow(reg, &pos);
+
+	evl_record_init(&rec, EVENTLINE_CAT_META, EVENTLINE_META_LINE_CLOSED, 0);
+	rec.line_id = line_id;
+	rec.timestamp_ns = ktime_get_ns();
+	rec.uid = from_kuid_munged(reg->user_ns, owner);
+	evl_register_put_meta(reg, &pos, &rec, NULL);
+	evl_ring_publish(&reg->ring, pos);
+
+	reg->reserved -= EVL_META_RECORD_SIZE;
+	WRITE_ONCE(sub->state, EVL_SUB_ENDED);
+	WRITE_ONCE(reg->nr_live, reg->nr_live - 1);
+	smp_store_release(&reg->hup, true);
+	spin_unlock(&reg->lock);
+
+	evl_register_wake(reg, EPOLLIN | EPOLLRDNORM | EPOLLHUP);
+}
+
+/**
+ * evl_register_attach() - a new subscription of @reg starts live
+ * @reg:	the register
+ * @sub:	the subscription; caller holds its line's lock
+ *
+ * Return: 0, or -ENOBUFS when the ring is too full to set aside room for
+ * the subscription's LINE_CLOSED record.
+ */
+int evl_register_attach(struct evl_register *reg, struct evl_sub *sub)
+{
+	int err = 0;
+
+	spin_lock(&reg->lock);
+	if (evl_register_fits(reg, reg->ring.prod, EVL_META_RECORD_SIZE)) {
+		reg->reserved += EVL_META_RECORD_SIZE;
+		sub->state = EVL_SUB_LIVE;
+		WRITE_ONCE(reg->nr_live, reg->nr_live + 1);
+		WRITE_ONCE(reg->hup, false);
+	} else {
+		err = -ENOBUFS;
+	}
+	spin_unlock(&reg->lock);
+	return err;
 }
 
 /**
  * evl_register_detach() - end a subscription, as far as the queue cares
  * @reg:	its register
  * @sub:	the subscription, already off its line's chain
- * @discard_closed: also drop an unread LINE_CLOSED record (the register is
- *		being released); otherwise a closed subscription is left alone
  *
  * Return: true when @sub was live.
  */
-bool evl_register_detach(struct evl_register *reg, struct evl_sub *sub,
-			 bool discard_closed)
+bool evl_register_detach(struct evl_register *reg, struct evl_sub *sub)
 {
 	bool was_live, hung_up;
 
 	spin_lock(&reg->lock);
 	was_live = sub->state == EVL_SUB_LIVE;
 	if (was_live) {
-		reg->nr_live--;
-		WRITE_ONCE(sub->state, EVL_SUB_ENDED);
-	} else if (sub->state == EVL_SUB_CLOSED && discard_closed) {
-		list_del_init(&sub->closed_node);
+		reg->reserved -= EVL_META_RECORD_SIZE;
+		WRITE_ONCE(reg->nr_live, reg->nr_live - 1);
 		WRITE_ONCE(sub->state, EVL_SUB_ENDED);
 	}
 	/* The last live subscription went after a line closed: end of stream. */
@@ -140,192 +322,89 @@ bool evl_register_detach(struct evl_register *reg, struct evl_sub *sub,
 	return was_live;
 }
 
-/**
- * evl_register_enqueue() - queue @ev for @sub's register, or count it lost
- * @sub:	a subscription found on a chain under RCU
- * @ev:		the event; a reference is taken when it is queued
- *
- * Called from the chain walk, under the line's post_lock and RCU.
+/*
+ * The reader caught up with pending losses and no delivery has come to
+ * write their OVERFLOW record: write it now.
  */
-void evl_register_enqueue(struct evl_sub *sub, struct evl_event *ev)
+static void evl_register_flush_overflow(struct evl_register *reg)
 {
-	struct evl_register *reg = sub->reg;
+	u32 pos;
 
 	spin_lock(&reg->lock);
-	if (sub->state != EVL_SUB_LIVE) {
-		/* Unsubscribed or released since the chain walk found it. */
-		spin_unlock(&reg->lock);
-		return;
-	}
-	if (reg->lost || reg->tail - reg->head >= reg->queue_len) {
-		if (!reg->lost++)
-			reg->lost_ns = ktime_get_ns();
-		spin_unlock(&reg->lock);
-		return;
-	}
-	reg->ring[reg->tail++ & reg->ring_mask] = evl_event_get(ev);
-	spin_unlock(&reg->lock);
-
-	evl_register_wake(reg, EPOLLIN | EPOLLRDNORM);
-}
-
-/* @sub's line closed; caller holds the line's lock, @sub is off its chain. */
-void evl_register_line_closed(struct evl_sub *sub)
-{
-	struct evl_register *reg = sub->reg;
-
-	spin_lock(&reg->lock);
-	if (sub->state != EVL_SUB_LIVE) {
-		spin_unlock(&reg->lock);
-		return;
-	}
-	WRITE_ONCE(sub->state, EVL_SUB_CLOSED);
-	sub->closed_at = reg->tail;
-	sub->closed_ns = ktime_get_ns();
-	list_add_tail(&sub->closed_node, &reg->closed);
-	reg->nr_live--;
-	reg->hup = true;
-	spin_unlock(&reg->lock);
-
-	evl_register_wake(reg, EPOLLIN | EPOLLRDNORM | EPOLLHUP);
-}
-
-/* Find the next record without consuming it; caller holds read_mutex. */
-static void evl_register_peek(struct evl_register *reg, struct evl_next *next)
-{
-	struct evl_sub *sub;
-
-	lockdep_assert_held(&reg->read_mutex);
-	spin_lock(&reg->lock);
-	sub = list_first_entry_or_null(&reg->closed, struct evl_sub,
-				       closed_node);
-	if (reg->head == reg->tail && reg->lost) {
-		next->kind = EVL_NEXT_OVERFLOW;
-		next->lost = reg->lost;
-	} else if (sub && sub->closed_at == reg->head) {
-		next->kind = EVL_NEXT_CLOSED;
-		next->sub = sub;
-	} else if (reg->head != reg->tail) {
-		next->kind = EVL_NEXT_EVENT;
-		next->ev = reg->ring[reg->head & reg->ring_mask];
-	} else {
-		next->kind = EVL_NEXT_NONE;
+	pos = reg->ring.prod;
+	if (reg->lost && pos == reg->ring.cons) {
+		evl_register_put_overflow(reg, &pos);
+		evl_ring_publish(&reg->ring, pos);
 	}
 	spin_unlock(&reg->lock);
 }
 
 /*
- * The record @next was copied out: remove it.  Returns true when a
- * subscription ended and should be reaped.
+ * Is there something for the reader: wakeup_records events, a META record,
+ * losses to report, or end of stream?
  */
-static bool evl_register_consume(struct evl_register *reg,
-				 const struct evl_next *next)
+static bool evl_register_ready(struct evl_register *reg)
 {
-	struct evl_event *ev = NULL;
+	return atomic_read(&reg->nr_queued) >= max(reg->wakeup_records, 1U) ||
+	       atomic_read(&reg->nr_meta) || READ_ONCE(reg->lost) ||
+	       evl_register_hung_up(reg);
+}
 
-	lockdep_assert_held(&reg->read_mutex);
-	spin_lock(&reg->lock);
-	switch (next->kind) {
-	case EVL_NEXT_EVENT:
-		ev = reg->ring[reg->head & reg->ring_mask];
-		reg->ring[reg->head++ & reg->ring_mask] = NULL;
-		break;
-	case EVL_NEXT_CLOSED:
-		list_del_init(&next->sub->closed_node);
-		WRITE_ONCE(next->sub->state, EVL_SUB_ENDED);
-		break;
-	case EVL_NEXT_OVERFLOW:
-		/* Losses counted since the peek get a record of their own. */
-		reg->lost -= next->lost;
-		if (reg->lost)
-			reg->lost_ns = ktime_get_ns();
-		break;
-	case EVL_NEXT_NONE:
-		break;
-	}
-	spin_unlock(&reg->lock);
-
-	if (ev)
-		evl_event_put(ev);
-	return next->kind == EVL_NEXT_CLOSED;
+/* As evl_register_ready(), arming the wake-up when there is nothing. */
+static bool evl_register_ready_or_arm(struct evl_register *reg)
+{
+	if (evl_register_ready(reg))
+		return true;
+	evl_register_arm(reg);
+	return evl_register_ready(reg);
 }
 
 /*
- * Copy @next to @buf if it fits in @space.  Returns its size, -ENOSPC when
- * it does not fit, or -EFAULT.
+ * Copy as many whole records as fit in @count bytes, with one copy, and
+ * free them.  Returns bytes copied (0 if none is queued), -EINVAL when the
+ * first does not fit, or -EFAULT (nothing is consumed then).
  */
-static ssize_t evl_register_copy_next(struct evl_register *reg,
-				      const struct evl_next *next,
-				      char __user *buf, size_t space)
+static ssize_t evl_register_copy_out(struct evl_register *reg,
+				     char __user *buf, size_t count)
 {
-	struct eventline_overflow overflow;
-	struct eventline_record rec;
-	const void *payload = NULL;
+	struct evl_ring *ring = &reg->ring;
+	unsigned int events = 0, metas = 0, closed = 0;
+	u32 avail, off = 0;
 
-	switch (next->kind) {
-	case EVL_NEXT_EVENT:
-		evl_event_to_record(next->ev, &rec);
-		payload = next->ev->payload;
-		break;
-	case EVL_NEXT_CLOSED:
-		evl_record_init(&rec, EVENTLINE_CAT_META,
-				EVENTLINE_META_LINE_CLOSED, 0);
-		rec.line_id = next->sub->line->id;
-		rec.timestamp_ns = next->sub->closed_ns;
-		rec.uid = from_kuid_munged(current_user_ns(),
-					   next->sub->line->uid);
-		break;
-	case EVL_NEXT_OVERFLOW:
-		overflow.lost = next->lost;
-		evl_record_init(&rec, EVENTLINE_CAT_META,
-				EVENTLINE_META_OVERFLOW, sizeof(overflow));
-		rec.timestamp_ns = READ_ONCE(reg->lost_ns);
-		rec.uid = from_kuid_munged(current_user_ns(), GLOBAL_ROOT_UID);
-		payload = &overflow;
-		break;
-	case EVL_NEXT_NONE:
-		return 0;
+	lockdep_assert_held(&reg->read_mutex);
+	avail = evl_ring_avail(ring);
+	if (!avail && READ_ONCE(reg->lost)) {
+		evl_register_flush_overflow(reg);
+		avail = evl_ring_avail(ring);
 	}
+	while (off < avail) {
+		const struct eventline_record *rec =
+			evl_ring_at(ring, ring->cons + off);
 
-	if (rec.size > space)
-		return -ENOSPC;
-	if (evl_record_copy_to_user(buf, &rec, payload))
+		if (rec->size > count - off)
+			break;
+		off += rec->size;
+		if (rec->category != EVENTLINE_CAT_META) {
+			events++;
+			continue;
+		}
+		metas++;
+		closed += rec->type == EVENTLINE_META_LINE_CLOSED;
+	}
+	if (!off)
+		return avail ? -EINVAL : 0;
+	if (copy_to_user(buf, evl_ring_at(ring, ring->cons), off))
 		return -EFAULT;
-	return rec.size;
-}
 
-/*
- * Copy as many whole records as fit.  Returns bytes copied (0 if none is
- * queued), -EINVAL when the first does not fit, or -EFAULT.
- */
-static ssize_t evl_register_copy_records(struct evl_register *reg,
-					 char __user *buf, size_t count)
-{
-	struct evl_next next;
-	bool reap = false;
-	size_t copied = 0;
-	ssize_t n = 0;
-
-	lockdep_assert_held(&reg->read_mutex);
-	for (;;) {
-		evl_register_peek(reg, &next);
-		if (next.kind == EVL_NEXT_NONE)
-			break;
-		n = evl_register_copy_next(reg, &next, buf + copied,
-					   count - copied);
-		if (n < 0)
-			break;
-		reap |= evl_register_consume(reg, &next);
-		copied += n;
-	}
-	if (reap)
+	evl_ring_consume(ring, ring->cons + off);
+	atomic_sub(events, &reg->nr_queued);
+	atomic_sub(metas, &reg->nr_meta);
+	/* Drained: an edge-triggered reader waits next, so wake it then. */
+	if (off == avail)
+		evl_register_arm(reg);
+	if (closed)
 		evl_chain_reap(reg);
-
-	if (copied)
-		return copied;
-	if (n == -ENOSPC)
-		return -EINVAL;
-	return n;
+	return off;
 }
 
 static ssize_t evl_register_read(struct file *file, char __user *buf,
@@ -333,23 +412,25 @@ static ssize_t evl_register_read(struct file *file, char __user *buf,
 {
 	struct evl_register *reg = file->private_data;
 	ssize_t ret;
-	bool eof;
 
 	for (;;) {
 		if (mutex_lock_interruptible(&reg->read_mutex))
 			return -ERESTARTSYS;
-		ret = evl_register_copy_records(reg, buf, count);
-		spin_lock(&reg->lock);
-		eof = !evl_register_has_record(reg) &&
-		      evl_register_hung_up(reg);
-		spin_unlock(&reg->lock);
+		ret = evl_register_copy_out(reg, buf, count);
 		mutex_unlock(&reg->read_mutex);
 
-		if (ret || eof)
+		if (ret)
 			return ret;
-		if (file->f_flags & O_NONBLOCK)
+		/* Records first, then end of stream; hup is never undone. */
+		if (evl_register_hung_up(reg) && !evl_ring_avail(&reg->ring) &&
+		    !READ_ONCE(reg->lost))
+			return 0;
+		if (file->f_flags & O_NONBLOCK) {
+			evl_register_arm(reg);
 			return -EAGAIN;
-		if (wait_event_interruptible(reg->wq, evl_register_ready(reg)))
+		}
+		if (wait_event_interruptible(reg->wq,
+					     evl_register_ready_or_arm(reg)))
 			return -ERESTARTSYS;
 	}
 }
@@ -357,17 +438,15 @@ static ssize_t evl_register_read(struct file *file, char __user *buf,
 static __poll_t evl_register_poll(struct file *file, poll_table *wait)
 {
 	struct evl_register *reg = file->private_data;
-	__poll_t mask = 0;
 
 	poll_wait(file, &reg->wq, wait);
 
-	spin_lock(&reg->lock);
-	if (evl_register_has_record(reg))
-		mask |= EPOLLIN | EPOLLRDNORM;
-	else if (evl_register_hung_up(reg))
-		mask |= EPOLLHUP;
-	spin_unlock(&reg->lock);
-	return mask;
+	if (evl_register_ready_or_arm(reg) &&
+	    (evl_ring_avail(&reg->ring) || READ_ONCE(reg->lost)))
+		return EPOLLIN | EPOLLRDNORM;
+	if (evl_register_hung_up(reg))
+		return EPOLLHUP;
+	return 0;
 }
 
 static int evl_register_fasync(int fd, struct file *file, int on)
@@ -387,21 +466,18 @@ static long evl_register_subscribe(struct evl_register *reg,
 	line = evl_line_lookup(&args, uref, EVL_SUBSCRIBE_FLAGS, MAY_READ);
 	if (IS_ERR(line))
 		return PTR_ERR(line);
+	/* Written before subscribing, so a bad pointer changes nothing. */
+	if (put_user(args.id, &uref->id)) {
+		evl_line_put(line);
+		return -EFAULT;
+	}
 
 	mutex_lock(&reg->mutex);
 	err = evl_chain_subscribe(reg, line);
 	mutex_unlock(&reg->mutex);
-	if (err) {
+	if (err)
 		evl_line_put(line);
-		return err;
-	}
-	/*
-	 * The subscription stands even if this fails, as a write() that
-	 * faults after transferring data still transferred it.
-	 */
-	if (put_user(args.id, &uref->id))
-		return -EFAULT;
-	return 0;
+	return err;
 }
 
 static long evl_register_unsubscribe(struct evl_register *reg,
@@ -414,7 +490,7 @@ static long evl_register_unsubscribe(struct evl_register *reg,
 				 EVENTLINE_LINE_REF_SIZE_VER0, uref);
 	if (err < 0)
 		return err;
-	if (args.flags || !args.id || args.name[0] ||
+	if (args.flags || !args.id ||
 	    memchr_inv(args.name, 0, sizeof(args.name)))
 		return -EINVAL;
 
@@ -441,12 +517,10 @@ static long evl_register_ioctl(struct file *file, unsigned int cmd,
 
 static void evl_register_free(struct evl_register *reg)
 {
-	u32 pos;
-
-	for (pos = reg->head; pos != reg->tail; pos++)
-		evl_event_put(reg->ring[pos & reg->ring_mask]);
-	kvfree(reg->ring);
-	/* Posters may still be looking at reg->lock of a sub just ended. */
+	evl_ring_free(&reg->ring);
+	put_pid_ns(reg->pid_ns);
+	put_user_ns(reg->user_ns);
+	/* Deliverers may still be looking at reg->lock of a sub just ended. */
 	kfree_rcu(reg, rcu);
 }
 
@@ -455,6 +529,8 @@ static int evl_register_release(struct inode *inode, struct file *file)
 	struct evl_register *reg = file->private_data;
 
 	evl_chain_release_register(reg);
+	/* Every subscription ended under reg->lock: no wake is queued after. */
+	irq_work_sync(&reg->wake_work);
 	evl_register_free(reg);
 	return 0;
 }
@@ -464,9 +540,11 @@ static void evl_register_show_fdinfo(struct seq_file *m, struct file *file)
 	struct evl_register *reg = file->private_data;
 	struct evl_sub *sub;
 
-	spin_lock(&reg->lock);
 	seq_printf(m, "queue_len:\t%u\n", reg->queue_len);
-	seq_printf(m, "queued:\t%u\n", reg->tail - reg->head);
+	seq_printf(m, "ring_size:\t%u\n", reg->ring.size);
+	seq_printf(m, "queued:\t%u\n", atomic_read(&reg->nr_queued));
+	spin_lock(&reg->lock);
+	seq_printf(m, "ring_used:\t%u\n", evl_ring_used(&reg->ring));
 	seq_printf(m, "lost:\t%llu\n", reg->lost);
 	seq_printf(m, "live:\t%u\n", reg->nr_live);
 	spin_unlock(&reg->lock);
@@ -493,7 +571,7 @@ long evl_register_create(void __user *uarg)
 	struct eventline_register_create args;
 	struct evl_register *reg;
 	struct evl_new_fd nfd;
-	u32 queue_len;
+	u32 queue_len, ring_size;
 	int err;
 
 	err = evl_args_from_user(&args, sizeof(args),
@@ -504,31 +582,41 @@ long evl_register_create(void __user *uarg)
 	    args.queue_len > evl_max_queue_len)
 		return -EINVAL;
 	queue_len = args.queue_len ?: evl_default_queue_len;
+	if (args.wakeup_records > queue_len)
+		return -EINVAL;
+	ring_size = args.ring_size ?: evl_default_ring_size(queue_len);
+	if (ring_size < PAGE_SIZE || ring_size > evl_max_ring_size ||
+	    !is_power_of_2(ring_size))
+		return -EINVAL;
 
 	reg = kzalloc(sizeof(*reg), GFP_KERNEL_ACCOUNT);
 	if (!reg)
 		return -ENOMEM;
 	/*
 	 * The size is the caller's choice: at its memory cgroup's limit it
-	 * gets ENOMEM (no OOM kill, no splat), like a post does.
+	 * gets ENOMEM (no OOM kill, no splat).
 	 */
-	reg->ring = kvcalloc(roundup_pow_of_two(queue_len), sizeof(*reg->ring),
-			     EVL_GFP_USER_SIZED);
-	if (!reg->ring) {
+	if (evl_ring_alloc(&reg->ring, ring_size, EVL_GFP_USER_SIZED)) {
 		kfree(reg);
 		return -ENOMEM;
 	}
-	reg->ring_mask = roundup_pow_of_two(queue_len) - 1;
 	reg->queue_len = queue_len;
+	reg->wakeup_records = args.wakeup_records;
+	reg->wake_always = args.flags & EVENTLINE_REGISTER_WAKE_ALWAYS;
+	/* The spare room for an OVERFLOW record. */
+	reg->reserved = EVL_META_RECORD_SIZE;
+	atomic_set(&reg->armed, 1);
+	reg->pid_ns = get_pid_ns(task_active_pid_ns(current));
+	reg->user_ns = get_user_ns(current_user_ns());
 	spin_lock_init(&reg->lock);
-	INIT_LIST_HEAD(&reg->closed);
+	init_irq_work(&reg->wake_work, evl_register_wake_work);
 	mutex_init(&reg->mutex);
 	INIT_LIST_HEAD(&reg->subs);
 	mutex_init(&reg->read_mutex);
 	init_waitqueue_head(&reg->wq);
 
 	err = evl_fd_prepare(&nfd, "[eventline-register]", &evl_register_fops,
-			     reg, O_RDONLY, args.flags);
+			     reg, O_RDONLY, args.flags & EVL_FD_FLAGS);
 	if (err) {
 		evl_register_free(reg);
 		return err;

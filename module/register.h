@@ -2,6 +2,8 @@
 #ifndef _EVL_REGISTER_H
 #define _EVL_REGISTER_H
 
+#include <linux/atomic.h>
+#include <linux/irq_work.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
@@ -9,41 +11,54 @@
 #include <linux/types.h>
 #include <linux/wait.h>
 
+#include "ring.h"
+
 struct evl_event;
 struct evl_sub;
 struct fasync_struct;
+struct pid_namespace;
+struct user_namespace;
 
 /*
- * A register: a subscriber's fd with one bounded queue fed by all of its
- * subscriptions.  See register.c for the queue and its locking.
+ * A register: a subscriber's fd and the ring its records are copied into.
+ * See register.c for the queue and its locking.
  */
 struct evl_register {
-	spinlock_t lock;			/* the queue; see register.c */
-	struct evl_event **ring;	/* ring_mask + 1 slots */
-	u32 ring_mask;
-	u32 queue_len;			/* records the queue may hold */
-	u32 head;			/* next slot to read; free-running */
-	u32 tail;			/* next slot to fill; free-running */
+	/* Producer side: deliverers of every line the register is on. */
+	spinlock_t lock;
+	struct evl_ring ring;		/* prod: lock; cons: read_mutex */
+	u32 queue_len;			/* events the ring may hold */
+	u32 reserved;			/* ring bytes kept for META records */
+	u32 wakeup_records;		/* wake once this many are queued */
+	bool wake_always;		/* EVENTLINE_REGISTER_WAKE_ALWAYS */
+	bool hup;			/* a line closed and none is live */
+	unsigned int nr_live;		/* subs in EVL_SUB_LIVE */
 	u64 lost;			/* dropped since the last overflow record */
 	u64 lost_ns;			/* time of the first of them */
-	struct list_head closed;	/* subs owing a LINE_CLOSED record */
-	unsigned int nr_live;		/* subs in EVL_SUB_LIVE */
-	bool hup;			/* a line closed and none is live */
+	struct irq_work wake_work;	/* wake-ups deferred by deliverers */
+
+	/* Shared by both sides. */
+	atomic_t nr_queued;		/* events in the ring */
+	atomic_t nr_meta;		/* META records in the ring */
+	atomic_t armed;			/* reader caught up: wake on next record */
+	struct pid_namespace *pid_ns;	/* records are translated into these */
+	struct user_namespace *user_ns;
+
+	/* Consumer side. */
+	struct mutex read_mutex ____cacheline_aligned_in_smp;
+	wait_queue_head_t wq;
+	struct fasync_struct *fasync;
 
 	struct mutex mutex;		/* subscription changes */
 	struct list_head subs;		/* all evl_sub of this register */
-
-	struct mutex read_mutex;	/* one reader at a time */
-	wait_queue_head_t wq;
-	struct fasync_struct *fasync;
 	struct rcu_head rcu;
 };
 
 long evl_register_create(void __user *uarg);
-void evl_register_attach(struct evl_register *reg, struct evl_sub *sub);
-bool evl_register_detach(struct evl_register *reg, struct evl_sub *sub,
-			 bool discard_closed);
-void evl_register_enqueue(struct evl_sub *sub, struct evl_event *ev);
-void evl_register_line_closed(struct evl_sub *sub);
+int evl_register_attach(struct evl_register *reg, struct evl_sub *sub);
+bool evl_register_detach(struct evl_register *reg, struct evl_sub *sub);
+void evl_register_enqueue(struct evl_sub *sub, const struct evl_event *evs,
+			  unsigned int nr, unsigned int *direct_wakes);
+void evl_register_line_closed(struct evl_sub *sub, u64 line_id, kuid_t owner);
 
 #endif /* _EVL_REGISTER_H */

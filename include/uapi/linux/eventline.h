@@ -79,6 +79,17 @@
 #define EVENTLINE_FD_NONBLOCK		(1U << 1)
 
 /*
+ * REGISTER_CREATE flags beside the EVENTLINE_FD_* bits.
+ *
+ * By default a register wakes its reader (poll, epoll, a blocking read(),
+ * SIGIO) only when records arrive after the reader has caught up: after a
+ * read() found the queue empty, or a poll() found it not ready.  An
+ * edge-triggered epoll user must therefore read until EAGAIN before waiting
+ * again.  EVENTLINE_REGISTER_WAKE_ALWAYS wakes on every delivery instead.
+ */
+#define EVENTLINE_REGISTER_WAKE_ALWAYS	(1U << 8)
+
+/*
  * Line modes are permission bits like a file's (0644, 0600, ...): owner,
  * group, other.  Read permission lets a process subscribe; write permission
  * lets it open the line for posting.  Execute bits are not used and must be
@@ -106,6 +117,15 @@
  * @name_max:		out: EVENTLINE_NAME_MAX
  * @line_modes:		out: the line mode bits LINE_CREATE accepts
  * @__reserved:		out: 0
+ * @max_post_batch:	out: most entries one EVENTLINE_IOC_POST_BATCH takes
+ * @max_ring_size:	out: largest register ring in bytes
+ * @default_ring_size:	out: ring bytes of a register that asks for
+ *			default_queue_len records and no ring size
+ * @max_post_batch_bytes: out: most payload bytes, all entries together,
+ *			one EVENTLINE_IOC_POST_BATCH takes
+ *
+ * A caller compiled against an older header passes a smaller size and gets
+ * the fields its size covers.
  *
  * Errors: -EINVAL non-zero flags.
  */
@@ -129,6 +149,10 @@ struct eventline_info {
 	__u32 name_max;
 	__u32 line_modes;
 	__u32 __reserved;
+	__u32 max_post_batch;
+	__u32 max_ring_size;
+	__u32 default_ring_size;
+	__u32 max_post_batch_bytes;
 };
 
 /**
@@ -187,24 +211,42 @@ struct eventline_line_ref {
 /**
  * struct eventline_register_create - EVENTLINE_IOC_REGISTER_CREATE (control fd)
  * @size:	in: sizeof(struct eventline_register_create)
- * @flags:	in: EVENTLINE_FD_* for the returned register fd
+ * @flags:	in: EVENTLINE_FD_* for the returned register fd, and
+ *		EVENTLINE_REGISTER_WAKE_ALWAYS
  * @queue_len:	in: records the queue holds, 0 for default_queue_len,
  *		at most max_queue_len
  * @__reserved:	must be 0
+ * @ring_size:	in: bytes of record storage, a power of two from 4096 to
+ *		max_ring_size; 0 picks 128 bytes per record of queue_len
+ *		(rounded up to a power of two, at least room for two records
+ *		of max_payload, at most max_ring_size)
+ * @wakeup_records: in: wake the reader only once this many records are
+ *		queued (0 or 1: on the first); poll() reports EPOLLIN from
+ *		then on.  LINE_CLOSED, OVERFLOW and end of stream always wake.
+ *		At most queue_len.
  *
- * Returns the register fd.  When the queue is full, newer events are
- * dropped and counted: once the reader has read every record queued before
- * the first loss it receives one EVENTLINE_META_OVERFLOW record carrying the
- * exact number lost, and queueing resumes.  META records never take a queue
- * slot and are never dropped: a full queue still delivers LINE_CLOSED.
+ * Returns the register fd.  The register owns its queue: the ring is
+ * allocated here and charged to the caller's memory cgroup, and posts copy
+ * records into it, so what a register holds never counts against a poster.
+ * The queue holds up to queue_len records and up to ring_size bytes of
+ * them (each record takes its size); when either is reached, newer events
+ * are dropped and counted: once the reader has read every record queued
+ * before the first loss it receives one EVENTLINE_META_OVERFLOW record
+ * carrying the exact number lost, and queueing resumes.  An event whose
+ * record is larger than the whole ring is counted lost the same way.
+ * Room for one LINE_CLOSED record per subscription is set aside in the
+ * ring, so META records are never dropped.
  *
- * Errors: -EINVAL queue_len above max_queue_len, -ENOMEM.
+ * Errors: -EINVAL queue_len above max_queue_len, bad ring_size or
+ * wakeup_records, unknown flags; -ENOMEM.
  */
 struct eventline_register_create {
 	__u32 size;
 	__u32 flags;
 	__u32 queue_len;
 	__u32 __reserved;
+	__u32 ring_size;
+	__u32 wakeup_records;
 };
 
 /**
@@ -230,6 +272,50 @@ struct eventline_post {
 	__u32 payload_len;
 	__u64 payload;
 	__u64 seq;
+};
+
+/**
+ * struct eventline_post_entry - one event of EVENTLINE_IOC_POST_BATCH
+ * @type:	 in: event type, 0..EVENTLINE_TYPE_MAX
+ * @flags:	 in: must be 0
+ * @payload_len: in: bytes at @payload, at most max_payload
+ * @payload:	 in: user pointer to the payload (may be 0 when @payload_len
+ *		 is 0)
+ */
+struct eventline_post_entry {
+	__u16 type;
+	__u16 flags;
+	__u32 payload_len;
+	__u64 payload;
+};
+
+/**
+ * struct eventline_post_batch - EVENTLINE_IOC_POST_BATCH (line owner or
+ *				 poster fd)
+ * @size:	in: sizeof(struct eventline_post_batch)
+ * @flags:	in: must be 0
+ * @count:	in: entries at @entries, 1..max_post_batch
+ * @entry_size:	in: sizeof(struct eventline_post_entry)
+ * @entries:	in: user pointer to @count entries
+ * @first_seq:	out: sequence number of the first event posted
+ *
+ * Posts all the entries, in order, with consecutive sequence numbers (no
+ * other post on the line comes between them), and returns @count; or fails
+ * and posts none.  Every entry is checked and every payload copied before
+ * the first is posted, so a bad entry or pointer fails the whole call.
+ * Each register on the line receives the batch with one reservation and
+ * at most one wake-up.
+ *
+ * Errors: as EVENTLINE_IOC_POST, plus -EINVAL bad count or entry_size,
+ * -EMSGSIZE payloads above max_post_batch_bytes in total.
+ */
+struct eventline_post_batch {
+	__u32 size;
+	__u32 flags;
+	__u32 count;
+	__u32 entry_size;
+	__u64 entries;
+	__u64 first_seq;
 };
 
 /**
@@ -287,6 +373,7 @@ struct eventline_overflow {
 #define EVENTLINE_IOC_SUBSCRIBE		_IO(EVENTLINE_IOC_MAGIC, 0x10)
 #define EVENTLINE_IOC_UNSUBSCRIBE	_IO(EVENTLINE_IOC_MAGIC, 0x11)
 #define EVENTLINE_IOC_POST		_IO(EVENTLINE_IOC_MAGIC, 0x20)
+#define EVENTLINE_IOC_POST_BATCH	_IO(EVENTLINE_IOC_MAGIC, 0x21)
 
 /* Sizes of the first published version of each struct. */
 #define EVENTLINE_INFO_SIZE_VER0		80
@@ -295,5 +382,7 @@ struct eventline_overflow {
 #define EVENTLINE_REGISTER_CREATE_SIZE_VER0	16
 #define EVENTLINE_POST_SIZE_VER0		32
 #define EVENTLINE_RECORD_SIZE_VER0		56
+#define EVENTLINE_POST_BATCH_SIZE_VER0		32
+#define EVENTLINE_POST_ENTRY_SIZE_VER0		16
 
 #endif /* _UAPI_LINUX_EVENTLINE_H */

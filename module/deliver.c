@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Delivery: how a post on a line reaches the rings of its registers.
+ *
+ * One context at a time is a line's *deliverer*: it walks the chain and
+ * copies events into every register (chain.c, register.c).  Posters never
+ * wait for another poster's fan-out:
+ *
+ *  - A post finding the line idle takes the deliverer role, stamps its
+ *    events (sequence numbers, time) and delivers them itself from its own
+ *    buffer: no allocation, no intermediate copy.
+ *  - A post finding a deliverer at work appends its events to the line's
+ *    staging ring (an O(1) copy under post_lock) and returns; the
+ *    deliverer delivers them, in sequence order, before it gives the role
+ *    up.  A poster in process context that finds no room waits for room
+ *    (or fails with -EAGAIN on a non-blocking fd); it never waits for a
+ *    reader, since deliveries never do.
+ *  - A post from kernel code, in any context but NMI, always stages, and
+ *    if the line was idle it takes the role on behalf of the deliver work:
+ *    an irq_work (safe under any lock, scheduler locks included) queues the
+ *    work, which delivers in process context.
+ *  - A poster that has delivered for a while (EVL_POSTER_BUDGET events of
+ *    other posters) hands the role, with what is left, to the work, so one
+ *    system call's cost stays bounded.
+ *
+ * The staging ring is allocated with the line and charged to its owner:
+ * it is the line's in-flight state.  Registers' rings are charged to their
+ * creators.  Nothing on the post path allocates.
+ *
+ * LOCKING
+ *
+ * line->post_lock (raw spinlock, irqsave; kernel code posts from hard
+ *	interrupts): @dead, @delivering, @seq and the producer side of the
+ *	staging ring.  Held for O(1) work and one payload copy; never across
+ *	a delivery, a wake-up or a wait.
+ * The deliverer role (@delivering): owns the consumer side of the staging
+ *	ring.  It is given up, under post_lock, only with the staging ring
+ *	empty, so every staged event is delivered by the role holder that
+ *	found it there: none is stranded, and sequence order holds.
+ *
+ * Order: post_lock nests nothing.  The deliverer takes, without post_lock,
+ * RCU -> reg->lock (register.c).
+ */
+#include <linux/irq_work.h>
+#include <linux/pid.h>
+#include <linux/rculist.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#include "chain.h"
+#include "deliver.h"
+#include "event.h"
+#include "line.h"
+
+/* Events of other posters a poster delivers before handing over. */
+#define EVL_POSTER_BUDGET	64
+/* Events the deliver work delivers before it requeues itself. */
+#define EVL_WORK_BUDGET		1024
+/* Staged events delivered to the chain as one batch. */
+#define EVL_DRAIN_BATCH		16
+
+/* An event in the staging ring: what evl_event carries, and the payload. */
+struct evl_staged {
+	u32 size;		/* bytes to the next staged event */
+	u16 category;
+	u16 type;
+	u16 depth;
+	u32 payload_len;
+	u64 seq;
+	u64 timestamp_ns;
+	struct pid *pid;	/* a counted reference */
+	kuid_t uid;
+	u8 payload[];
+};
+
+static u32 evl_staged_size(u32 payload_len)
+{
+	return ALIGN(sizeof(struct evl_staged) + payload_len, 8);
+}
+
+static void evl_deliver_work(struct work_struct *work);
+static void evl_deliver_kick(struct irq_work *work);
+
+int evl_line_deliver_init(struct evl_line *line, u32 staging_size, gfp_t gfp)
+{
+	raw_spin_lock_init(&line->post_lock);
+	init_waitqueue_head(&line->post_wq);
+	INIT_WORK(&line->deliver_work, evl_deliver_work);
+	init_irq_work(&line->deliver_kick, evl_deliver_kick);
+	return evl_ring_alloc(&line->staging, staging_size, gfp);
+}
+
+void evl_line_deliver_destroy(struct evl_line *line)
+{
+	evl_ring_free(&line->staging);
+}
+
+/* Number @nr events from the line; caller holds post_lock. */
+static void evl_stamp(struct evl_line *line, struct evl_event *evs,
+		      unsigned int nr)
+{
+	u64 now = ktime_get_ns();
+	unsigned int i;
+
+	lockdep_assert_held(&line->post_lock);
+	for (i = 0; i < nr; i++) {
+		evs[i].seq = ++line->seq;
+		evs[i].line_id = line->id;
+		evs[i].timestamp_ns = now;
+	}
+}
+
+/* Would @nr events fit in the staging ring?  Caller holds post_lock. */
+static bool evl_stage_fits(struct evl_line *line, const struct evl_event *evs,
+			   unsigned int nr)
+{
+	u32 need = 0;
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		need += evl_staged_size(evs[i].payload_len);
+	return need <= line->staging.size - evl_ring_used(&line->staging);
+}
+
+/* Append stamped events; caller holds post_lock and checked the room. */
+static void evl_stage(struct evl_line *line, const struct evl_event *evs,
+		      unsigned int nr)
+{
+	u32 pos = line->staging.prod;
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		struct evl_staged *st = evl_ring_at(&line->staging, pos);
+
+		st->size = evl_staged_size(evs[i].payload_len);
+		st->category = evs[i].category;
+		st->type = evs[i].type;
+		st->depth = evs[i].depth;
+		st->payload_len = evs[i].payload_len;
+		st->seq = evs[i].seq;
+		st->timestamp_ns = evs[i].timestamp_ns;
+		st->pid = get_pid(evs[i].pid);
+		st->uid = evs[i].uid;
+		memcpy(st->payload, evs[i].payload, evs[i].payload_len);
+		pos += st->size;
+	}
+	evl_ring_publish(&line->staging, pos);
+}
+
+/* Take the deliverer role if it is free. */
+static bool evl_line_claim(struct evl_line *line)
+{
+	unsigned long flags;
+	bool claimed;
+
+	raw_spin_lock_irqsave(&line->post_lock, flags);
+	claimed = !line->delivering;
+	line->delivering = true;
+	raw_spin_unlock_irqrestore(&line->post_lock, flags);
+	return claimed;
+}
+
+/*
+ * Deliver up to EVL_DRAIN_BATCH staged events; the caller holds the role.
+ * Returns how many.
+ */
+static unsigned int evl_drain_batch(struct evl_line *line)
+{
+	struct evl_event evs[EVL_DRAIN_BATCH];
+	struct evl_ring *staging = &line->staging;
+	u32 avail = evl_ring_avail(staging), off = 0;
+	unsigned int nr = 0, i;
+
+	while (nr < EVL_DRAIN_BATCH && off < avail) {
+		const struct evl_staged *st = evl_ring_at(staging,
+							  staging->cons + off);
+
+		evs[nr] = (struct evl_event) {
+			.category = st->category,
+			.type = st->type,
+			.depth = st->depth,
+			.payload_len = st->payload_len,
+			.seq = st->seq,
+			.line_id = line->id,
+			.timestamp_ns = st->timestamp_ns,
+			.pid = st->pid,
+			.uid = st->uid,
+			.payload = st->payload,
+		};
+		off += st->size;
+		nr++;
+	}
+	evl_chain_deliver(line, evs, nr);
+	for (i = 0; i < nr; i++)
+		put_pid(evs[i].pid);
+	evl_ring_consume(staging, staging->cons + off);
+	return nr;
+}
+
+/*
+ * The role holder delivers what was staged meanwhile, then gives the role
+ * up; after @budget events it passes the role to the deliver work instead.
+ */
+static void evl_drain(struct evl_line *line, unsigned int budget)
+{
+	unsigned long flags;
+	unsigned int done;
+
+	for (;;) {
+		raw_spin_lock_irqsave(&line->post_lock, flags);
+		if (!evl_ring_avail(&line->staging)) {
+			line->delivering = false;
+			raw_spin_unlock_irqrestore(&line->post_lock, flags);
+			break;
+		}
+		raw_spin_unlock_irqrestore(&line->post_lock, flags);
+
+		if (!budget) {
+			queue_work(system_highpri_wq, &line->deliver_work);
+			return;
+		}
+		done = evl_drain_batch(line);
+		budget -= min(budget, done);
+		/* Posters waiting for staging room. */
+		if (wq_has_sleeper(&line->post_wq))
+			wake_up(&line->post_wq);
+	}
+	/*
+	 * Posters waiting for the role, and a closing owner.  Once the role
+	 * is free the line may be closed and its last reference dropped:
+	 * the line is freed after a grace period, which this read-side
+	 * section holds off.
+	 */
+	rcu_read_lock();
+	wake_up(&line->post_wq);
+	rcu_read_unlock();
+}
+
+static void evl_deliver_work(struct work_struct *work)
+{
+	evl_drain(container_of(work, struct evl_line, deliver_work),
+		  EVL_WORK_BUDGET);
+}
+
+/* Kernel posts kick the work from here: safe in any context. */
+static void evl_deliver_kick(struct irq_work *work)
+{
+	struct evl_line *line = container_of(work, struct evl_line,
+					     deliver_kick);
+
+	queue_work(system_highpri_wq, &line->deliver_work);
+}
+
+/* Condition of a poster's wait: can its events go now? */
+static bool evl_post_may_go(struct evl_line *line, const struct evl_event *evs,
+			    unsigned int nr)
+{
+	unsigned long flags;
+	bool go;
+
+	raw_spin_lock_irqsave(&line->post_lock, flags);
+	go = line->dead || !line->delivering || evl_stage_fits(line, evs, nr);
+	raw_spin_unlock_irqrestore(&line->post_lock, flags);
+	return go;
+}
+
+/**
+ * evl_post_events() - post events on a line, from process context
+ * @line:	the line
+ * @evs:	category, type, depth, payload and poster filled in; the
+ *		payloads stay the caller's and are not kept after return
+ * @nr:		how many; they get consecutive sequence numbers
+ * @flags:	EVL_POST_*
+ *
+ * Return: 0 with @evs stamped, -EPIPE the line has closed, -EAGAIN no
+ * staging room and EVL_POST_NONBLOCK, -ERESTARTSYS interrupted while
+ * waiting for room, -ENODATA (EVL_POST_NO_PAYLOAD) someone listens.  On
+ * error nothing was posted.
+ */
+int evl_post_events(struct evl_line *line, struct evl_event *evs,
+		    unsigned int nr, unsigned int flags)
+{
+	unsigned long irqflags;
+
+	for (;;) {
+		raw_spin_lock_irqsave(&line->post_lock, irqflags);
+		if (line->dead) {
+			raw_spin_unlock_irqrestore(&line->post_lock, irqflags);
+			return -EPIPE;
+		}
+		/* Nobody listens: number the events and be done. */
+		if (list_empty(&line->chain)) {
+			evl_stamp(line, evs, nr);
+			raw_spin_unlock_irqrestore(&line->post_lock, irqflags);
+			return 0;
+		}
+		if (flags & EVL_POST_NO_PAYLOAD) {
+			raw_spin_unlock_irqrestore(&line->post_lock, irqflags);
+			return -ENODATA;
+		}
+		if (!line->delivering) {
+			line->delivering = true;
+			evl_stamp(line, evs, nr);
+			raw_spin_unlock_irqrestore(&line->post_lock, irqflags);
+
+			evl_chain_deliver(line, evs, nr);
+			evl_drain(line, EVL_POSTER_BUDGET);
+			return 0;
+		}
+		if (evl_stage_fits(line, evs, nr)) {
+			evl_stamp(line, evs, nr);
+			evl_stage(line, evs, nr);
+			raw_spin_unlock_irqrestore(&line->post_lock, irqflags);
+			return 0;
+		}
+		raw_spin_unlock_irqrestore(&line->post_lock, irqflags);
+
+		if (flags & EVL_POST_NONBLOCK)
+			return -EAGAIN;
+		if (wait_event_interruptible(line->post_wq,
+					     evl_post_may_go(line, evs, nr)))
+			return -ERESTARTSYS;
+	}
+}
+
+/**
+ * evl_post_atomic() - post one event from any context but NMI
+ * @line:	the line
+ * @ev:		as for evl_post_events(); the payload is copied
+ *
+ * The event is staged and delivered by the line's deliver work.
+ *
+ * Return: 0, -EPIPE the line has closed, -ENOBUFS the staging ring is full
+ * (the event is dropped and counted in the line's statistics).
+ */
+int evl_post_atomic(struct evl_line *line, struct evl_event *ev)
+{
+	unsigned long flags;
+	bool kick;
+
+	raw_spin_lock_irqsave(&line->post_lock, flags);
+	if (line->dead) {
+		raw_spin_unlock_irqrestore(&line->post_lock, flags);
+		return -EPIPE;
+	}
+	if (list_empty(&line->chain)) {
+		evl_stamp(line, ev, 1);
+		raw_spin_unlock_irqrestore(&line->post_lock, flags);
+		return 0;
+	}
+	if (!evl_stage_fits(line, ev, 1)) {
+		line->staging_drops++;
+		raw_spin_unlock_irqrestore(&line->post_lock, flags);
+		return -ENOBUFS;
+	}
+	evl_stamp(line, ev, 1);
+	evl_stage(line, ev, 1);
+	kick = !line->delivering;
+	line->delivering = true;
+	raw_spin_unlock_irqrestore(&line->post_lock, flags);
+
+	if (kick)
+		irq_work_queue(&line->deliver_kick);
+	return 0;
+}
+
+/*
+ * The owner is closing the line: refuse new posts, deliver every event
+ * already posted, and leave nothing queued.  Afterwards the chain can be
+ * closed knowing no delivery runs or will run.
+ */
+void evl_line_quiesce(struct evl_line *line)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&line->post_lock, flags);
+	WRITE_ONCE(line->dead, true);
+	raw_spin_unlock_irqrestore(&line->post_lock, flags);
+	/* Posters waiting for room get -EPIPE now. */
+	wake_up_all(&line->post_wq);
+
+	wait_event(line->post_wq, evl_line_claim(line));
+	evl_drain(line, UINT_MAX);
+	irq_work_sync(&line->deliver_kick);
+	flush_work(&line->deliver_work);
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _EVL_DELIVER_H
+#define _EVL_DELIVER_H
+
+#include <linux/gfp.h>
+#include <linux/types.h>
+
+struct evl_event;
+struct evl_line;
+
+/* evl_post_events() flags. */
+#define EVL_POST_NONBLOCK	BIT(0)	/* never wait for staging room */
+#define EVL_POST_NO_PAYLOAD	BIT(1)	/* payloads not copied yet: post only
+					 * if nobody listens, else -ENODATA */
+
+int evl_line_deliver_init(struct evl_line *line, u32 staging_size, gfp_t gfp);
+void evl_line_deliver_destroy(struct evl_line *line);
+int evl_post_events(struct evl_line *line, struct evl_event *evs,
+		    unsigned int nr, unsigned int flags);
+int evl_post_atomic(struct evl_line *line, struct evl_event *ev);
+void evl_line_quiesce(struct evl_line *line);
+
+#endif /* _EVL_DELIVER_H */
