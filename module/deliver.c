@@ -277,8 +277,7 @@ static bool evl_post_may_go(struct evl_line *line, const struct evl_event *evs,
  *
  * Return: 0 with @evs stamped, -EPIPE the line has closed, -EAGAIN no
  * staging room and EVL_POST_NONBLOCK, -ERESTARTSYS interrupted while
- * waiting for room, -ENODATA (EVL_POST_NO_PAYLOAD) someone listens.  On
- * error nothing was posted.
+ * waiting for room.  On error nothing was posted.
  */
 int evl_post_events(struct evl_line *line, struct evl_event *evs,
 		    unsigned int nr, unsigned int flags)
@@ -296,10 +295,6 @@ int evl_post_events(struct evl_line *line, struct evl_event *evs,
 			evl_stamp(line, evs, nr);
 			raw_spin_unlock_irqrestore(&line->post_lock, irqflags);
 			return 0;
-		}
-		if (flags & EVL_POST_NO_PAYLOAD) {
-			raw_spin_unlock_irqrestore(&line->post_lock, irqflags);
-			return -ENODATA;
 		}
 		if (!line->delivering) {
 			line->delivering = true;

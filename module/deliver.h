@@ -10,8 +10,6 @@ struct evl_line;
 
 /* evl_post_events() flags. */
 #define EVL_POST_NONBLOCK	BIT(0)	/* never wait for staging room */
-#define EVL_POST_NO_PAYLOAD	BIT(1)	/* payloads not copied yet: post only
-					 * if nobody listens, else -ENODATA */
 
 int evl_line_deliver_init(struct evl_line *line, u32 staging_size, gfp_t gfp);
 void evl_line_deliver_destroy(struct evl_line *line);

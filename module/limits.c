@@ -50,15 +50,17 @@ MODULE_PARM_DESC(max_ring_size, "Largest register ring in bytes, a power of two 
  * evl_default_ring_size() - ring bytes for a register that asks for none
  * @queue_len:	the register's queue length in records
  *
- * 64 bytes per record (a record with up to 8 bytes of payload), and room
- * for at least two records of max_payload, within max_ring_size.
+ * Room for queue_len records of 64 bytes (up to 8 bytes of payload) besides
+ * the META reserve, and for at least two records of max_payload, within
+ * max_ring_size.
  */
 u32 evl_default_ring_size(u32 queue_len)
 {
 	u64 want = max_t(u64, (u64)queue_len * EVL_RING_BYTES_PER_RECORD,
-			 2 * (u64)evl_record_size(evl_max_payload) +
-			 2 * EVL_META_RECORD_SIZE);
+			 2 * (u64)evl_record_size(evl_max_payload));
 
+	/* The OVERFLOW spare and one subscription's LINE_CLOSED. */
+	want += 2 * EVL_META_RECORD_SIZE;
 	want = max_t(u64, want, PAGE_SIZE);
 	return min_t(u64, roundup_pow_of_two(want), evl_max_ring_size);
 }

@@ -439,7 +439,6 @@ static long evl_line_post(struct evl_line *line, struct file *file,
 			  struct eventline_post __user *upost)
 {
 	u8 stack_buf[EVL_POST_STACK_PAYLOAD];
-	unsigned int flags = evl_post_flags(file);
 	struct eventline_post args;
 	struct evl_event ev;
 	void *buf = NULL;
@@ -459,12 +458,6 @@ static long evl_line_post(struct evl_line *line, struct file *file,
 		return -EFAULT;
 
 	evl_user_event(&ev, args.type, args.payload_len);
-	/* With nobody listening, the payload need not be copied at all. */
-	if (args.payload_len && list_empty(&line->chain)) {
-		err = evl_post_events(line, &ev, 1, flags | EVL_POST_NO_PAYLOAD);
-		if (err != -ENODATA)
-			goto out;
-	}
 	if (args.payload_len > sizeof(stack_buf)) {
 		buf = kvmalloc(args.payload_len, EVL_GFP_USER_SIZED);
 		if (!buf)
@@ -475,9 +468,8 @@ static long evl_line_post(struct evl_line *line, struct file *file,
 			   args.payload_len))
 		err = -EFAULT;
 	else
-		err = evl_post_events(line, &ev, 1, flags);
+		err = evl_post_events(line, &ev, 1, evl_post_flags(file));
 	kvfree(buf);
-out:
 	if (err)
 		return err;
 	/*
@@ -490,59 +482,76 @@ out:
 
 /* The entries of a batch and their payloads, copied in and checked. */
 struct evl_batch {
+	struct eventline_post_entry *ents;
 	struct evl_event *evs;
 	void *payloads;
 };
 
 static void evl_batch_free(struct evl_batch *b)
 {
+	kvfree(b->ents);
 	kvfree(b->evs);
 	kvfree(b->payloads);
+}
+
+/* Copy in and check every entry: nothing is posted until all are good. */
+static int evl_batch_entries_from_user(struct evl_batch *b,
+				       const struct eventline_post_batch *args,
+				       size_t *total)
+{
+	const void __user *uent = u64_to_user_ptr(args->entries);
+	unsigned int i;
+	int err;
+
+	*total = 0;
+	for (i = 0; i < args->count; i++, uent += args->entry_size) {
+		struct eventline_post_entry *ent = &b->ents[i];
+
+		err = copy_struct_from_user(ent, sizeof(*ent), uent,
+					    args->entry_size);
+		if (err)
+			return err;
+		if (ent->flags || ent->type > EVENTLINE_TYPE_MAX)
+			return -EINVAL;
+		if (ent->payload_len > evl_max_payload)
+			return -EMSGSIZE;
+		*total += ent->payload_len;
+		if (*total > EVL_MAX_POST_BATCH_BYTES)
+			return -EMSGSIZE;
+	}
+	return 0;
 }
 
 static int evl_batch_from_user(struct evl_batch *b,
 			       const struct eventline_post_batch *args)
 {
-	const void __user *uent = u64_to_user_ptr(args->entries);
-	struct eventline_post_entry ent;
-	size_t total = 0, off = 0;
+	size_t total, off = 0;
 	unsigned int i;
 	int err;
 
-	b->payloads = NULL;
+	memset(b, 0, sizeof(*b));
+	b->ents = kvcalloc(args->count, sizeof(*b->ents), EVL_GFP_USER_SIZED);
 	b->evs = kvcalloc(args->count, sizeof(*b->evs), EVL_GFP_USER_SIZED);
-	if (!b->evs)
+	if (!b->ents || !b->evs)
 		return -ENOMEM;
-	for (i = 0; i < args->count; i++, uent += args->entry_size) {
-		err = copy_struct_from_user(&ent, sizeof(ent), uent,
-					    args->entry_size);
-		if (err)
-			return err;
-		if (ent.flags || ent.type > EVENTLINE_TYPE_MAX)
-			return -EINVAL;
-		if (ent.payload_len > evl_max_payload)
-			return -EMSGSIZE;
-		total += ent.payload_len;
-		if (total > EVL_MAX_POST_BATCH_BYTES)
-			return -EMSGSIZE;
-		evl_user_event(&b->evs[i], ent.type, ent.payload_len);
-		/* Until the payloads are in, payload holds the user pointer. */
-		b->evs[i].payload = u64_to_user_ptr(ent.payload);
-	}
+	err = evl_batch_entries_from_user(b, args, &total);
+	if (err)
+		return err;
 	if (total) {
 		b->payloads = kvmalloc(total, EVL_GFP_USER_SIZED);
 		if (!b->payloads)
 			return -ENOMEM;
 	}
 	for (i = 0; i < args->count; i++) {
-		struct evl_event *ev = &b->evs[i];
+		const struct eventline_post_entry *ent = &b->ents[i];
 		void *dst = b->payloads + off;
 
-		if (copy_from_user(dst, (const void __user *)ev->payload,
-				   ev->payload_len))
+		if (copy_from_user(dst, u64_to_user_ptr(ent->payload),
+				   ent->payload_len))
 			return -EFAULT;
-		ev->payload = dst;
-		off += ev->payload_len;
+		evl_user_event(&b->evs[i], ent->type, ent->payload_len);
+		b->evs[i].payload = dst;
+		off += ent->payload_len;
 	}
 	return 0;
 }

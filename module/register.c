@@ -11,7 +11,12 @@
  *
  * Bounds: at most queue_len events and at most ring.size bytes.  Room for
  * one META record per live subscription, plus one spare for an overflow
- * record, is set aside in @reserved, so META records are never dropped.
+ * record, is set aside in @reserved, so META records are never dropped:
+ * events go in only while used + reserved stays within the ring.  An
+ * OVERFLOW record written early (before a LINE_CLOSED) spends the spare,
+ * so used + reserved may then exceed the ring by at most one META record
+ * until the reader catches up; every LINE_CLOSED still fits, since its
+ * own share is part of @reserved.
  *
  * Overflow: an event that does not fit is dropped and counted in @lost, and
  * dropping goes on until the reader has read everything queued before the
@@ -73,6 +78,7 @@ static const struct file_operations evl_register_fops;
  */
 static bool evl_register_hung_up(const struct evl_register *reg)
 {
+	/* Pairs with the release in evl_register_line_closed(). */
 	return smp_load_acquire(&reg->hup) && !READ_ONCE(reg->nr_live);
 }
 
@@ -98,6 +104,7 @@ static void evl_register_wake_work(struct irq_work *work)
 static void evl_register_arm(struct evl_register *reg)
 {
 	atomic_set(&reg->armed, 1);
+	/* The flag before the caller's re-check of the ring. */
 	smp_mb();
 }
 
@@ -108,7 +115,8 @@ static bool evl_register_want_wake(struct evl_register *reg)
 		return true;
 	if (atomic_read(&reg->nr_queued) < reg->wakeup_records)
 		return false;
-	smp_mb();	/* publish of prod before the read of armed */
+	/* Publish of prod before the read of armed; see evl_register_arm(). */
+	smp_mb();
 	return atomic_read(&reg->armed) && atomic_xchg(&reg->armed, 0);
 }
 
@@ -116,7 +124,7 @@ static bool evl_register_want_wake(struct evl_register *reg)
 static bool evl_register_fits(const struct evl_register *reg, u32 pos,
 			      u32 size)
 {
-	u32 used = pos - smp_load_acquire(&reg->ring.cons);
+	u32 used = pos - evl_ring_consumed(&reg->ring);
 
 	return used + size + reg->reserved <= reg->ring.size;
 }
@@ -160,7 +168,7 @@ static bool evl_register_admit(struct evl_register *reg, u32 *pos, u32 size,
 			       unsigned int batched)
 {
 	if (reg->lost) {
-		if (*pos != smp_load_acquire(&reg->ring.cons))
+		if (*pos != evl_ring_consumed(&reg->ring))
 			return false;
 		/* Empty ring: the spare reserve always holds the record. */
 		evl_register_put_overflow(reg, pos);
@@ -250,8 +258,13 @@ void evl_register_line_closed(struct evl_sub *sub, u64 line_id, kuid_t owner)
 		return;
 	}
 	pos = reg->ring.prod;
-	/* The losses may be this line's: say so before it says goodbye. */
-	if (reg->lost && evl_register_fits(reg, pos, EVL_META_RECORD_SIZE))
+	/*
+	 * The losses may be this line's: say so before it says goodbye, in
+	 * the spare room, unless an earlier OVERFLOW record still holds it.
+	 */
+	if (reg->lost &&
+	    pos - evl_ring_consumed(&reg->ring) + reg->reserved <=
+	    reg->ring.size)
 		evl_register_put_overflow(reg, &pos);
 
 	evl_record_init(&rec, EVENTLINE_CAT_META, EVENTLINE_META_LINE_CLOSED, 0);
@@ -264,6 +277,7 @@ void evl_register_line_closed(struct evl_sub *sub, u64 line_id, kuid_t owner)
 	reg->reserved -= EVL_META_RECORD_SIZE;
 	WRITE_ONCE(sub->state, EVL_SUB_ENDED);
 	WRITE_ONCE(reg->nr_live, reg->nr_live - 1);
+	/* After the record's publish; pairs with evl_register_hung_up(). */
 	smp_store_release(&reg->hup, true);
 	spin_unlock(&reg->lock);
 

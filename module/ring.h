@@ -34,10 +34,20 @@ struct evl_ring {
 int evl_ring_alloc(struct evl_ring *ring, u32 size, gfp_t gfp);
 void evl_ring_free(struct evl_ring *ring);
 
+/*
+ * Producer: the consumer's position.  Everything before it has been read
+ * and may be overwritten.
+ */
+static inline u32 evl_ring_consumed(const struct evl_ring *ring)
+{
+	/* Pairs with the release in evl_ring_consume(). */
+	return smp_load_acquire(&ring->cons);
+}
+
 /* Producer: bytes in use, as far as the consumer has published. */
 static inline u32 evl_ring_used(const struct evl_ring *ring)
 {
-	return ring->prod - smp_load_acquire(&ring->cons);
+	return ring->prod - evl_ring_consumed(ring);
 }
 
 /* Producer: where the record at @pos (at or after prod) goes. */
@@ -49,18 +59,21 @@ static inline void *evl_ring_at(const struct evl_ring *ring, u32 pos)
 /* Producer: make the bytes up to @pos visible to the consumer. */
 static inline void evl_ring_publish(struct evl_ring *ring, u32 pos)
 {
+	/* The records' bytes before the position; pairs with evl_ring_avail(). */
 	smp_store_release(&ring->prod, pos);
 }
 
 /* Consumer: bytes published and not yet consumed. */
 static inline u32 evl_ring_avail(const struct evl_ring *ring)
 {
+	/* Pairs with the release in evl_ring_publish(). */
 	return smp_load_acquire(&ring->prod) - ring->cons;
 }
 
 /* Consumer: the producer may reuse everything before @pos. */
 static inline void evl_ring_consume(struct evl_ring *ring, u32 pos)
 {
+	/* Our reads of the records before the position; see evl_ring_consumed(). */
 	smp_store_release(&ring->cons, pos);
 }
 

@@ -217,9 +217,11 @@ struct eventline_line_ref {
  *		at most max_queue_len
  * @__reserved:	must be 0
  * @ring_size:	in: bytes of record storage, a power of two from 4096 to
- *		max_ring_size; 0 picks 128 bytes per record of queue_len
- *		(rounded up to a power of two, at least room for two records
- *		of max_payload, at most max_ring_size)
+ *		max_ring_size; 0 picks room for queue_len records of up to
+ *		8 bytes of payload (64 bytes each) and for two records of
+ *		max_payload, plus the META reserve, rounded up to a power of
+ *		two and capped at max_ring_size (GET_INFO default_ring_size
+ *		is the result for default_queue_len)
  * @wakeup_records: in: wake the reader only once this many records are
  *		queued (0 or 1: on the first); poll() reports EPOLLIN from
  *		then on.  LINE_CLOSED, OVERFLOW and end of stream always wake.
@@ -259,10 +261,17 @@ struct eventline_register_create {
  * @payload:	 in: user pointer to the payload (may be 0 when @payload_len is 0)
  * @seq:	 out: the event's sequence number on its line (first is 1)
  *
- * The payload is copied once and shared by every register on the line.
+ * The payload is copied into the ring of every register on the line before
+ * the call returns, or, while another post on the line is being delivered,
+ * into the line's staging ring, to be delivered in sequence order without
+ * this call waiting for it.  When the staging ring is full the call waits
+ * for room (it never waits for a reader), or fails with -EAGAIN on a
+ * non-blocking fd.  Nothing a subscriber does can make a post fail.
+ * The call either posts the event and returns 0, or posts nothing.
  *
  * Errors: -EINVAL bad type, -EMSGSIZE payload_len above max_payload,
- * -EPIPE the line has closed (poster fds only), -ENOMEM.
+ * -EPIPE the line has closed (poster fds only), -EAGAIN see above,
+ * -EINTR interrupted while waiting for staging room, -ENOMEM.
  */
 struct eventline_post {
 	__u32 size;
@@ -331,10 +340,12 @@ struct eventline_post_batch {
  * @seq:	  sequence number on its line (0 for META records)
  * @line_id:	  the line, or 0 when the record is about the register
  * @timestamp_ns: CLOCK_MONOTONIC time of the post
- * @pid:	  poster's thread-group id in the reader's pid namespace,
- *		  0 when not visible there or not from a process
- * @uid:	  poster's euid in the reader's user namespace (overflowuid
- *		  when unmapped)
+ * @pid:	  poster's thread-group id in the pid namespace of the
+ *		  register's creator, taken when the event was delivered to
+ *		  the register; 0 when not visible there or not from a process
+ *		  (kernel code's posts)
+ * @uid:	  poster's euid in the user namespace of the register's
+ *		  creator (overflowuid when unmapped)
  * @payload_len:  bytes of payload following this header
  * @__reserved1: 0
  */
