@@ -36,6 +36,8 @@
 #include "line.h"
 #include "register.h"
 
+static void evl_chain_reap_locked(struct evl_register *reg);
+
 /**
  * evl_chain_subscribe() - add @reg to the end of @line's chain
  * @reg:	the register; caller holds reg->mutex
@@ -53,6 +55,7 @@ int evl_chain_subscribe(struct evl_register *reg, struct evl_line *line)
 	int err = 0;
 
 	lockdep_assert_held(&reg->mutex);
+	evl_chain_reap_locked(reg);
 	list_for_each_entry(sub, &reg->subs, reg_node)
 		if (sub->line == line && READ_ONCE(sub->state) == EVL_SUB_LIVE)
 			return -EEXIST;
@@ -194,17 +197,25 @@ void evl_chain_release_register(struct evl_register *reg)
 	mutex_unlock(&reg->mutex);
 }
 
-/*
- * Free the subscriptions whose lines closed; called when the reader has
- * consumed a LINE_CLOSED record.
- */
-void evl_chain_reap(struct evl_register *reg)
+/* Free the subscriptions whose lines closed; caller holds reg->mutex. */
+static void evl_chain_reap_locked(struct evl_register *reg)
 {
 	struct evl_sub *sub, *tmp;
 
-	mutex_lock(&reg->mutex);
+	lockdep_assert_held(&reg->mutex);
 	list_for_each_entry_safe(sub, tmp, &reg->subs, reg_node)
 		if (READ_ONCE(sub->state) == EVL_SUB_ENDED)
 			evl_chain_free(sub);
+}
+
+/*
+ * Called when the reader has consumed a LINE_CLOSED record.  A reader that
+ * consumes through its mapping leaves them to the next subscribe or to the
+ * register's release.
+ */
+void evl_chain_reap(struct evl_register *reg)
+{
+	mutex_lock(&reg->mutex);
+	evl_chain_reap_locked(reg);
 	mutex_unlock(&reg->mutex);
 }

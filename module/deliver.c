@@ -90,7 +90,7 @@ int evl_line_deliver_init(struct evl_line *line, u32 staging_size, gfp_t gfp)
 	init_waitqueue_head(&line->post_wq);
 	INIT_WORK(&line->deliver_work, evl_deliver_work);
 	init_irq_work(&line->deliver_kick, evl_deliver_kick);
-	return evl_ring_alloc(&line->staging, staging_size, gfp);
+	return evl_ring_alloc(&line->staging, staging_size, false, gfp);
 }
 
 void evl_line_deliver_destroy(struct evl_line *line)
@@ -171,12 +171,12 @@ static unsigned int evl_drain_batch(struct evl_line *line)
 {
 	struct evl_event evs[EVL_DRAIN_BATCH];
 	struct evl_ring *staging = &line->staging;
-	u32 avail = evl_ring_avail(staging), off = 0;
+	u32 cons = evl_ring_cons(staging), off = 0, avail;
 	unsigned int nr = 0, i;
 
+	avail = evl_ring_avail_from(staging, cons);
 	while (nr < EVL_DRAIN_BATCH && off < avail) {
-		const struct evl_staged *st = evl_ring_at(staging,
-							  staging->cons + off);
+		const struct evl_staged *st = evl_ring_at(staging, cons + off);
 
 		evs[nr] = (struct evl_event) {
 			.category = st->category,
@@ -196,7 +196,7 @@ static unsigned int evl_drain_batch(struct evl_line *line)
 	evl_chain_deliver(line, evs, nr);
 	for (i = 0; i < nr; i++)
 		put_pid(evs[i].pid);
-	evl_ring_consume(staging, staging->cons + off);
+	evl_ring_consume(staging, cons + off);
 	return nr;
 }
 

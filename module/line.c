@@ -217,6 +217,8 @@ void evl_line_close(struct evl_line *line)
 	evl_line_unpublish(line);
 	evl_line_quiesce(line);
 	evl_chain_close(line);
+	/* Subscriptions may keep the struct a while; not its staging ring. */
+	evl_line_deliver_destroy(line);
 	evl_line_put(line);
 }
 

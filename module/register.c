@@ -26,6 +26,11 @@
  * pending gets the OVERFLOW record in before its LINE_CLOSED record when
  * the spare room allows, since the losses may be that line's.
  *
+ * The number of queued events is kept by the producer alone, from an array
+ * of event end positions and the consumer position (evl_register_queued()),
+ * so a reader that consumes through its mapping frees its queue without a
+ * system call, and nothing it writes there can make the kernel misbehave.
+ *
  * Wake-ups: by default a delivery wakes the reader only when the reader
  * has caught up (@armed: a read() or poll() found nothing to do since the
  * last wake) and @wakeup_records events are queued; WAKE_ALWAYS wakes on
@@ -41,9 +46,10 @@
  * reg->lock (spinlock, process context only): the producer side of the
  *	ring, @reserved, @lost, @nr_live, @hup and every sub->state.
  *	Deliverers take it for the copy; it nests no other eventline lock.
- * reg->read_mutex: one reader at a time; it owns ring.cons.  The reader
- *	copies records to userspace without reg->lock (producers never write
- *	between cons and prod) and frees them afterwards: a fault loses
+ * reg->read_mutex: one read() at a time; it owns the consumer position,
+ *	which a mapped reader shares (ring.h).  The reader copies records
+ *	to userspace without reg->lock (producers never write between the
+ *	consumer position and prod) and frees them afterwards: a fault loses
  *	nothing.  Not held while the reader sleeps.
  * reg->mutex: subscriptions; see chain.c.
  *
@@ -108,12 +114,28 @@ static void evl_register_arm(struct evl_register *reg)
 	smp_mb();
 }
 
+/*
+ * Events still in the ring: those whose end the consumer has not passed.
+ * Kept by the kernel from the consumer position alone, so a mapped reader
+ * that never makes a system call still frees its queue.
+ */
+static u32 evl_register_queued(struct evl_register *reg)
+{
+	u32 cons = evl_ring_consumed(&reg->ring);
+
+	lockdep_assert_held(&reg->lock);
+	while (reg->ev_tail != reg->ev_head &&
+	       (s32)(cons - reg->ev_end[reg->ev_tail & reg->ev_mask]) >= 0)
+		reg->ev_tail++;
+	return reg->ev_head - reg->ev_tail;
+}
+
 /* After a delivery to @reg published records: does the reader want them? */
-static bool evl_register_want_wake(struct evl_register *reg)
+static bool evl_register_want_wake(struct evl_register *reg, u32 queued)
 {
 	if (reg->wake_always)
 		return true;
-	if (atomic_read(&reg->nr_queued) < reg->wakeup_records)
+	if (queued < reg->wakeup_records)
 		return false;
 	/* Publish of prod before the read of armed; see evl_register_arm(). */
 	smp_mb();
@@ -136,7 +158,7 @@ static void evl_register_put_meta(struct evl_register *reg, u32 *pos,
 	lockdep_assert_held(&reg->lock);
 	evl_record_write(evl_ring_at(&reg->ring, *pos), rec, payload);
 	*pos += rec->size;
-	atomic_inc(&reg->nr_meta);
+	reg->meta_end = *pos;
 }
 
 /* The OVERFLOW record for the losses counted so far; caller checked room. */
@@ -160,12 +182,12 @@ static void evl_register_count_lost(struct evl_register *reg)
 }
 
 /*
- * May an event of @size bytes go in at @pos, @batched events after those
- * already counted in nr_queued?  Writes a pending OVERFLOW record first
- * when the reader has caught up with the losses.
+ * May an event of @size bytes go in at @pos, with @queued events in the
+ * ring?  Writes a pending OVERFLOW record first when the reader has caught
+ * up with the losses.
  */
 static bool evl_register_admit(struct evl_register *reg, u32 *pos, u32 size,
-			       unsigned int batched)
+			       u32 queued)
 {
 	if (reg->lost) {
 		if (*pos != evl_ring_consumed(&reg->ring))
@@ -173,8 +195,7 @@ static bool evl_register_admit(struct evl_register *reg, u32 *pos, u32 size,
 		/* Empty ring: the spare reserve always holds the record. */
 		evl_register_put_overflow(reg, pos);
 	}
-	return atomic_read(&reg->nr_queued) + batched < reg->queue_len &&
-	       evl_register_fits(reg, *pos, size);
+	return queued < reg->queue_len && evl_register_fits(reg, *pos, size);
 }
 
 /**
@@ -192,9 +213,9 @@ void evl_register_enqueue(struct evl_sub *sub, const struct evl_event *evs,
 {
 	struct evl_register *reg = sub->reg;
 	struct eventline_record rec;
-	unsigned int i, queued = 0;
 	bool wake = false;
-	u32 pos;
+	unsigned int i;
+	u32 pos, queued;
 
 	spin_lock(&reg->lock);
 	if (sub->state != EVL_SUB_LIVE) {
@@ -203,6 +224,7 @@ void evl_register_enqueue(struct evl_sub *sub, const struct evl_event *evs,
 		return;
 	}
 	pos = reg->ring.prod;
+	queued = evl_register_queued(reg);
 	for (i = 0; i < nr; i++) {
 		u32 size = evl_record_size(evs[i].payload_len);
 
@@ -214,12 +236,12 @@ void evl_register_enqueue(struct evl_sub *sub, const struct evl_event *evs,
 		evl_record_write(evl_ring_at(&reg->ring, pos), &rec,
 				 evs[i].payload);
 		pos += size;
+		reg->ev_end[reg->ev_head++ & reg->ev_mask] = pos;
 		queued++;
 	}
 	if (pos != reg->ring.prod) {
 		evl_ring_publish(&reg->ring, pos);
-		atomic_add(queued, &reg->nr_queued);
-		wake = evl_register_want_wake(reg);
+		wake = evl_register_want_wake(reg, queued);
 		/*
 		 * Queued under reg->lock, so that release, which ends the
 		 * subscription under the same lock, can sync it.
@@ -346,7 +368,7 @@ static void evl_register_flush_overflow(struct evl_register *reg)
 
 	spin_lock(&reg->lock);
 	pos = reg->ring.prod;
-	if (reg->lost && pos == reg->ring.cons) {
+	if (reg->lost && pos == evl_ring_consumed(&reg->ring)) {
 		evl_register_put_overflow(reg, &pos);
 		evl_ring_publish(&reg->ring, pos);
 	}
@@ -359,9 +381,17 @@ static void evl_register_flush_overflow(struct evl_register *reg)
  */
 static bool evl_register_ready(struct evl_register *reg)
 {
-	return atomic_read(&reg->nr_queued) >= max(reg->wakeup_records, 1U) ||
-	       atomic_read(&reg->nr_meta) || READ_ONCE(reg->lost) ||
-	       evl_register_hung_up(reg);
+	bool ready;
+
+	if (!evl_ring_avail(&reg->ring))
+		return READ_ONCE(reg->lost) || evl_register_hung_up(reg);
+	if (reg->wakeup_records <= 1)
+		return true;
+	spin_lock(&reg->lock);
+	ready = evl_register_queued(reg) >= reg->wakeup_records || reg->lost ||
+		(s32)(reg->meta_end - evl_ring_consumed(&reg->ring)) > 0;
+	spin_unlock(&reg->lock);
+	return ready;
 }
 
 /* As evl_register_ready(), arming the wake-up when there is nothing. */
@@ -376,43 +406,44 @@ static bool evl_register_ready_or_arm(struct evl_register *reg)
 /*
  * Copy as many whole records as fit in @count bytes, with one copy, and
  * free them.  Returns bytes copied (0 if none is queued), -EINVAL when the
- * first does not fit, or -EFAULT (nothing is consumed then).
+ * first does not fit, -EFAULT (nothing is consumed then), or -EIO when a
+ * mapped reader left the consumer position off a record boundary.
  */
 static ssize_t evl_register_copy_out(struct evl_register *reg,
 				     char __user *buf, size_t count)
 {
 	struct evl_ring *ring = &reg->ring;
-	unsigned int events = 0, metas = 0, closed = 0;
-	u32 avail, off = 0;
+	unsigned int closed = 0;
+	u32 cons, avail, off = 0;
 
 	lockdep_assert_held(&reg->read_mutex);
-	avail = evl_ring_avail(ring);
+	cons = evl_ring_cons(ring);
+	avail = evl_ring_avail_from(ring, cons);
 	if (!avail && READ_ONCE(reg->lost)) {
 		evl_register_flush_overflow(reg);
-		avail = evl_ring_avail(ring);
+		avail = evl_ring_avail_from(ring, cons);
 	}
+	if (avail > ring->size)
+		return -EIO;
 	while (off < avail) {
-		const struct eventline_record *rec =
-			evl_ring_at(ring, ring->cons + off);
+		const struct eventline_record *rec = evl_ring_at(ring, cons + off);
+		u32 size = READ_ONCE(rec->size);
 
-		if (rec->size > count - off)
+		if (size < sizeof(*rec) || size > avail - off ||
+		    !IS_ALIGNED(size, EVENTLINE_RECORD_ALIGN))
+			return -EIO;
+		if (size > count - off)
 			break;
-		off += rec->size;
-		if (rec->category != EVENTLINE_CAT_META) {
-			events++;
-			continue;
-		}
-		metas++;
-		closed += rec->type == EVENTLINE_META_LINE_CLOSED;
+		off += size;
+		closed += rec->category == EVENTLINE_CAT_META &&
+			  rec->type == EVENTLINE_META_LINE_CLOSED;
 	}
 	if (!off)
 		return avail ? -EINVAL : 0;
-	if (copy_to_user(buf, evl_ring_at(ring, ring->cons), off))
+	if (copy_to_user(buf, evl_ring_at(ring, cons), off))
 		return -EFAULT;
 
-	evl_ring_consume(ring, ring->cons + off);
-	atomic_sub(events, &reg->nr_queued);
-	atomic_sub(metas, &reg->nr_meta);
+	evl_ring_consume(ring, cons + off);
 	/* Drained: an edge-triggered reader waits next, so wake it then. */
 	if (off == avail)
 		evl_register_arm(reg);
@@ -455,12 +486,21 @@ static __poll_t evl_register_poll(struct file *file, poll_table *wait)
 
 	poll_wait(file, &reg->wq, wait);
 
-	if (evl_register_ready_or_arm(reg) &&
-	    (evl_ring_avail(&reg->ring) || READ_ONCE(reg->lost)))
-		return EPOLLIN | EPOLLRDNORM;
-	if (evl_register_hung_up(reg))
+	/* A mapped reader learns of its losses here, before it sleeps. */
+	if (READ_ONCE(reg->lost) && !evl_ring_avail(&reg->ring))
+		evl_register_flush_overflow(reg);
+	if (!evl_register_ready_or_arm(reg))
+		return 0;
+	if (!evl_ring_avail(&reg->ring) && evl_register_hung_up(reg))
 		return EPOLLHUP;
-	return 0;
+	return EPOLLIN | EPOLLRDNORM;
+}
+
+static int evl_register_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct evl_register *reg = file->private_data;
+
+	return evl_ring_mmap(&reg->ring, vma);
 }
 
 static int evl_register_fasync(int fd, struct file *file, int on)
@@ -532,6 +572,7 @@ static long evl_register_ioctl(struct file *file, unsigned int cmd,
 static void evl_register_free(struct evl_register *reg)
 {
 	evl_ring_free(&reg->ring);
+	kvfree(reg->ev_end);
 	put_pid_ns(reg->pid_ns);
 	put_user_ns(reg->user_ns);
 	/* Deliverers may still be looking at reg->lock of a sub just ended. */
@@ -556,8 +597,8 @@ static void evl_register_show_fdinfo(struct seq_file *m, struct file *file)
 
 	seq_printf(m, "queue_len:\t%u\n", reg->queue_len);
 	seq_printf(m, "ring_size:\t%u\n", reg->ring.size);
-	seq_printf(m, "queued:\t%u\n", atomic_read(&reg->nr_queued));
 	spin_lock(&reg->lock);
+	seq_printf(m, "queued:\t%u\n", evl_register_queued(reg));
 	seq_printf(m, "ring_used:\t%u\n", evl_ring_used(&reg->ring));
 	seq_printf(m, "lost:\t%llu\n", reg->lost);
 	seq_printf(m, "live:\t%u\n", reg->nr_live);
@@ -573,6 +614,7 @@ static const struct file_operations evl_register_fops = {
 	.owner		= THIS_MODULE,
 	.read		= evl_register_read,
 	.poll		= evl_register_poll,
+	.mmap		= evl_register_mmap,
 	.fasync		= evl_register_fasync,
 	.release	= evl_register_release,
 	.unlocked_ioctl	= evl_register_ioctl,
@@ -610,7 +652,12 @@ long evl_register_create(void __user *uarg)
 	 * The size is the caller's choice: at its memory cgroup's limit it
 	 * gets ENOMEM (no OOM kill, no splat).
 	 */
-	if (evl_ring_alloc(&reg->ring, ring_size, EVL_GFP_USER_SIZED)) {
+	reg->ev_mask = roundup_pow_of_two(queue_len) - 1;
+	reg->ev_end = kvcalloc(reg->ev_mask + 1, sizeof(*reg->ev_end),
+			       EVL_GFP_USER_SIZED);
+	if (!reg->ev_end ||
+	    evl_ring_alloc(&reg->ring, ring_size, true, EVL_GFP_USER_SIZED)) {
+		kvfree(reg->ev_end);
 		kfree(reg);
 		return -ENOMEM;
 	}

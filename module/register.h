@@ -26,9 +26,14 @@ struct user_namespace;
 struct evl_register {
 	/* Producer side: deliverers of every line the register is on. */
 	spinlock_t lock;
-	struct evl_ring ring;		/* prod: lock; cons: read_mutex */
+	struct evl_ring ring;		/* prod: lock; consumer: the reader */
 	u32 queue_len;			/* events the ring may hold */
 	u32 reserved;			/* ring bytes kept for META records */
+	u32 *ev_end;			/* end position of each queued event */
+	u32 ev_mask;			/* ev_end has ev_mask + 1 slots */
+	u32 ev_head;			/* events queued, ever */
+	u32 ev_tail;			/* events seen consumed, ever */
+	u32 meta_end;			/* end of the last META record */
 	u32 wakeup_records;		/* wake once this many are queued */
 	bool wake_always;		/* EVENTLINE_REGISTER_WAKE_ALWAYS */
 	bool hup;			/* a line closed and none is live */
@@ -38,8 +43,6 @@ struct evl_register {
 	struct irq_work wake_work;	/* wake-ups deferred by deliverers */
 
 	/* Shared by both sides. */
-	atomic_t nr_queued;		/* events in the ring */
-	atomic_t nr_meta;		/* META records in the ring */
 	atomic_t armed;			/* reader caught up: wake on next record */
 	struct pid_namespace *pid_ns;	/* records are translated into these */
 	struct user_namespace *user_ns;

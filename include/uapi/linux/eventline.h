@@ -371,6 +371,50 @@ struct eventline_overflow {
 };
 
 /*
+ * Reading a register through a shared mapping
+ * -------------------------------------------
+ * A register's ring can be mapped with two mmap() calls on its fd (offsets
+ * in pages of the system page size, MAP_SHARED):
+ *
+ *   consumer = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+ *		     EVENTLINE_MMAP_CONSUMER_PGOFF * page);
+ *   ring = mmap(NULL, page + 2 * ring_size, PROT_READ, MAP_SHARED, fd,
+ *		 EVENTLINE_MMAP_RING_PGOFF * page);
+ *
+ * The second mapping starts with struct eventline_ring_producer (whose
+ * @size is the ring size, so it can be mapped in two steps), followed at
+ * one page by the ring's bytes, mapped twice in a row so that a record
+ * never wraps.  Records are exactly those read() returns.  To read:
+ *
+ *   prod = __atomic_load_n(&producer->pos, __ATOMIC_ACQUIRE);
+ *   for (pos = consumer->pos; pos != prod; pos += rec->size)
+ *	rec = data + (pos & (size - 1)), ... use rec ...;
+ *   __atomic_store_n(&consumer->pos, pos, __ATOMIC_RELEASE);
+ *
+ * Positions are free-running 32-bit byte counts.  read() and the mapping
+ * share the consumer position and may be mixed (by one reader at a time).
+ * Wake-ups, overflow and end of stream work as for read(), with one rule:
+ * when the ring is empty, call poll() (or read()) before sleeping; that
+ * arms the wake-up and writes any pending OVERFLOW record into the ring.
+ * Storing a consumer position that is not the end of a record read (or
+ * beyond the producer) can only corrupt the caller's own view: the kernel
+ * never trusts it, and read() then fails with -EIO.
+ */
+#define EVENTLINE_MMAP_CONSUMER_PGOFF	0
+#define EVENTLINE_MMAP_RING_PGOFF	1
+
+/* The first bytes of the consumer page. */
+struct eventline_ring_consumer {
+	__u32 pos;
+};
+
+/* The first bytes of the producer page. */
+struct eventline_ring_producer {
+	__u32 pos;
+	__u32 size;
+};
+
+/*
  * The size of each argument struct travels in its size field, so the
  * command numbers carry none (as VFIO does) and stay the same as the
  * structs grow.
