@@ -56,6 +56,7 @@
 #include "flags.h"
 #include "limits.h"
 #include "line.h"
+#include "uring.h"
 
 /* Lines one user owns, for max_lines_per_user. */
 struct evl_user {
@@ -419,11 +420,6 @@ long evl_line_open(void __user *uarg)
 /* Payloads up to this size are copied to the stack, larger ones to the heap. */
 #define EVL_POST_STACK_PAYLOAD	256
 
-static unsigned int evl_post_flags(const struct file *file)
-{
-	return file->f_flags & O_NONBLOCK ? EVL_POST_NONBLOCK : 0;
-}
-
 /* An event of @type from the calling process, payload not yet attached. */
 static void evl_user_event(struct evl_event *ev, u16 type, u32 payload_len)
 {
@@ -437,8 +433,9 @@ static void evl_user_event(struct evl_event *ev, u16 type, u32 payload_len)
 	};
 }
 
-static long evl_line_post(struct evl_line *line, struct file *file,
-			  struct eventline_post __user *upost)
+static long evl_line_post(struct evl_line *line,
+			  struct eventline_post __user *upost,
+			  unsigned int flags)
 {
 	u8 stack_buf[EVL_POST_STACK_PAYLOAD];
 	struct eventline_post args;
@@ -470,7 +467,7 @@ static long evl_line_post(struct evl_line *line, struct file *file,
 			   args.payload_len))
 		err = -EFAULT;
 	else
-		err = evl_post_events(line, &ev, 1, evl_post_flags(file));
+		err = evl_post_events(line, &ev, 1, flags);
 	kvfree(buf);
 	if (err)
 		return err;
@@ -558,8 +555,9 @@ static int evl_batch_from_user(struct evl_batch *b,
 	return 0;
 }
 
-static long evl_line_post_batch(struct evl_line *line, struct file *file,
-				struct eventline_post_batch __user *ubatch)
+static long evl_line_post_batch(struct evl_line *line,
+				struct eventline_post_batch __user *ubatch,
+				unsigned int flags)
 {
 	struct eventline_post_batch args;
 	struct evl_batch batch;
@@ -579,27 +577,42 @@ static long evl_line_post_batch(struct evl_line *line, struct file *file,
 
 	err = evl_batch_from_user(&batch, &args);
 	if (!err)
-		err = evl_post_events(line, batch.evs, args.count,
-				      evl_post_flags(file));
+		err = evl_post_events(line, batch.evs, args.count, flags);
 	if (!err)	/* probed above; as for POST, the events stand */
 		put_user(batch.evs[0].seq, &ubatch->first_seq);
 	evl_batch_free(&batch);
 	return err ?: args.count;
 }
 
-static long evl_line_ioctl(struct file *file, unsigned int cmd,
-			   unsigned long arg)
+/**
+ * evl_line_post_cmd() - POST or POST_BATCH, from an ioctl or io_uring
+ * @file:	an owner or poster fd
+ * @cmd:	EVENTLINE_IOC_POST or EVENTLINE_IOC_POST_BATCH
+ * @uarg:	the command's argument struct
+ * @nonblock:	fail with -EAGAIN rather than wait for staging room
+ *
+ * Return: as the ioctl; -ENOTTY for any other command.
+ */
+long evl_line_post_cmd(struct file *file, unsigned int cmd, void __user *uarg,
+		       bool nonblock)
 {
+	unsigned int flags = nonblock ? EVL_POST_NONBLOCK : 0;
+
 	switch (cmd) {
 	case EVENTLINE_IOC_POST:
-		return evl_line_post(file->private_data, file,
-				     (void __user *)arg);
+		return evl_line_post(file->private_data, uarg, flags);
 	case EVENTLINE_IOC_POST_BATCH:
-		return evl_line_post_batch(file->private_data, file,
-					   (void __user *)arg);
+		return evl_line_post_batch(file->private_data, uarg, flags);
 	default:
 		return -ENOTTY;
 	}
+}
+
+static long evl_line_ioctl(struct file *file, unsigned int cmd,
+			   unsigned long arg)
+{
+	return evl_line_post_cmd(file, cmd, (void __user *)arg,
+				 file->f_flags & O_NONBLOCK);
 }
 
 static int evl_line_owner_release(struct inode *inode, struct file *file)
@@ -634,6 +647,7 @@ static const struct file_operations evl_line_owner_fops = {
 	.owner		= THIS_MODULE,
 	.release	= evl_line_owner_release,
 	.unlocked_ioctl	= evl_line_ioctl,
+	.uring_cmd	= evl_uring_cmd,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.show_fdinfo	= evl_line_show_fdinfo,
 };
@@ -642,6 +656,7 @@ static const struct file_operations evl_line_poster_fops = {
 	.owner		= THIS_MODULE,
 	.release	= evl_line_poster_release,
 	.unlocked_ioctl	= evl_line_ioctl,
+	.uring_cmd	= evl_uring_cmd,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.show_fdinfo	= evl_line_show_fdinfo,
 };

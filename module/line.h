@@ -17,6 +17,7 @@
 #include "ring.h"
 
 struct evl_user;
+struct file;
 struct user_namespace;
 
 /*
@@ -62,6 +63,8 @@ int evl_line_publish_kernel(struct evl_line *line);
 void evl_line_close(struct evl_line *line);
 long evl_line_create(void __user *uarg);
 long evl_line_open(void __user *uarg);
+long evl_line_post_cmd(struct file *file, unsigned int cmd, void __user *uarg,
+		       bool nonblock);
 struct evl_line *evl_line_lookup(struct eventline_line_ref *ref,
 				 const void __user *uref, u32 valid_flags,
 				 int may_mask);

@@ -56,6 +56,7 @@
  * Nesting: read_mutex -> reg->mutex -> line->lock -> reg->lock.
  */
 #include <linux/fs.h>
+#include <linux/uio.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/pid_namespace.h>
@@ -410,8 +411,9 @@ static bool evl_register_ready_or_arm(struct evl_register *reg)
  * mapped reader left the consumer position off a record boundary.
  */
 static ssize_t evl_register_copy_out(struct evl_register *reg,
-				     char __user *buf, size_t count)
+				     struct iov_iter *to)
 {
+	size_t count = iov_iter_count(to);
 	struct evl_ring *ring = &reg->ring;
 	unsigned int closed = 0;
 	u32 cons, avail, off = 0;
@@ -440,7 +442,7 @@ static ssize_t evl_register_copy_out(struct evl_register *reg,
 	}
 	if (!off)
 		return avail ? -EINVAL : 0;
-	if (copy_to_user(buf, evl_ring_at(ring, cons), off))
+	if (copy_to_iter(evl_ring_at(ring, cons), off, to) != off)
 		return -EFAULT;
 
 	evl_ring_consume(ring, cons + off);
@@ -452,16 +454,28 @@ static ssize_t evl_register_copy_out(struct evl_register *reg,
 	return off;
 }
 
-static ssize_t evl_register_read(struct file *file, char __user *buf,
-				 size_t count, loff_t *pos)
+/*
+ * read(), readv() and io_uring reads.  With IOCB_NOWAIT (io_uring's first,
+ * inline attempt; the file has FMODE_NOWAIT) nothing sleeps: an empty
+ * register gives -EAGAIN and io_uring waits through ->poll, without a
+ * worker thread.
+ */
+static ssize_t evl_register_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
+	struct file *file = iocb->ki_filp;
 	struct evl_register *reg = file->private_data;
+	bool nowait = iocb->ki_flags & IOCB_NOWAIT ||
+		      file->f_flags & O_NONBLOCK;
 	ssize_t ret;
 
 	for (;;) {
-		if (mutex_lock_interruptible(&reg->read_mutex))
+		if (nowait) {
+			if (!mutex_trylock(&reg->read_mutex))
+				return -EAGAIN;
+		} else if (mutex_lock_interruptible(&reg->read_mutex)) {
 			return -ERESTARTSYS;
-		ret = evl_register_copy_out(reg, buf, count);
+		}
+		ret = evl_register_copy_out(reg, to);
 		mutex_unlock(&reg->read_mutex);
 
 		if (ret)
@@ -470,7 +484,7 @@ static ssize_t evl_register_read(struct file *file, char __user *buf,
 		if (evl_register_hung_up(reg) && !evl_ring_avail(&reg->ring) &&
 		    !READ_ONCE(reg->lost))
 			return 0;
-		if (file->f_flags & O_NONBLOCK) {
+		if (nowait) {
 			evl_register_arm(reg);
 			return -EAGAIN;
 		}
@@ -612,7 +626,7 @@ static void evl_register_show_fdinfo(struct seq_file *m, struct file *file)
 
 static const struct file_operations evl_register_fops = {
 	.owner		= THIS_MODULE,
-	.read		= evl_register_read,
+	.read_iter	= evl_register_read_iter,
 	.poll		= evl_register_poll,
 	.mmap		= evl_register_mmap,
 	.fasync		= evl_register_fasync,
@@ -682,5 +696,7 @@ long evl_register_create(void __user *uarg)
 		evl_register_free(reg);
 		return err;
 	}
+	/* read_iter honours IOCB_NOWAIT, as eventfd's and a pipe's do. */
+	nfd.file->f_mode |= FMODE_NOWAIT;
 	return evl_fd_install(&nfd);
 }

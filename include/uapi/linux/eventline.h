@@ -371,6 +371,23 @@ struct eventline_overflow {
 };
 
 /*
+ * io_uring
+ * --------
+ * Line owner and poster fds take IORING_OP_URING_CMD with cmd_op
+ * EVENTLINE_IOC_POST or EVENTLINE_IOC_POST_BATCH and struct
+ * eventline_uring_cmd in the first 16 bytes of the SQE's command area
+ * (sqe->cmd); @arg points at the struct the ioctl takes, and the CQE's res
+ * is what the ioctl returns (0, the batch count, or -errno).  Other
+ * cmd_op values give -ENOTTY.  Registers need no command: IORING_OP_READ
+ * on a register is served without a worker thread (it waits through
+ * poll), with the semantics of read().
+ */
+struct eventline_uring_cmd {
+	__u64 arg;
+	__u64 __reserved;	/* must be 0 */
+};
+
+/*
  * Reading a register through a shared mapping
  * -------------------------------------------
  * A register's ring can be mapped with two mmap() calls on its fd (offsets
