@@ -22,7 +22,7 @@ int el_ctx_open(struct el_ctx **ctxp, const struct el_open_opts *opts)
 
 	if (!ctxp)
 		return -EINVAL;
-	err = EL_OPTS_CHECK(opts, el_open_opts, path);
+	err = EL_OPTS_CHECK(opts, el_open_opts, path, path);
 	if (err)
 		return err;
 	path = EL_OPTS_GET(opts, path, NULL);
@@ -56,13 +56,43 @@ int el_ctx_fd(const struct el_ctx *ctx)
 	return ctx ? ctx->fd : -EINVAL;
 }
 
-int el_info(struct el_ctx *ctx, struct eventline_info *info)
+static int el__get_info(struct el_ctx *ctx, struct eventline_info *info,
+			uint32_t size)
 {
 	if (!ctx || !info)
 		return -EINVAL;
-	memset(info, 0, sizeof(*info));
-	info->size = sizeof(*info);
+	/*
+	 * Output only, so zeroed in full: a module that knows a shorter struct
+	 * accepts ours because the tail it does not know is zero, and leaves
+	 * the newer fields 0.
+	 */
+	memset(info, 0, size);
+	info->size = size;
 	if (ioctl(ctx->fd, EVENTLINE_IOC_GET_INFO, info) < 0)
 		return -errno;
 	return 0;
+}
+
+/*
+ * el_info() is not told how large the caller's struct is, and the struct
+ * grows with the module: a program built against libeventline 0.1 has the
+ * 80-byte one.  So that such a program is not overrun, each version node
+ * fills the struct of its release, and programs built now get the newest.
+ * When the struct grows again, the build stops here: add a node.
+ */
+#define EL_INFO_SIZE_0_2	96
+
+_Static_assert(sizeof(struct eventline_info) == EL_INFO_SIZE_0_2,
+	       "struct eventline_info grew: el_info needs a new version node");
+
+EL_SYMVER(el__info_v0_1, el_info, EVENTLINE_0.1);
+int el__info_v0_1(struct el_ctx *ctx, struct eventline_info *info)
+{
+	return el__get_info(ctx, info, EVENTLINE_INFO_SIZE_VER0);
+}
+
+EL_SYMVER_DEFAULT(el__info_v0_2, el_info, EVENTLINE_0.2);
+int el__info_v0_2(struct el_ctx *ctx, struct eventline_info *info)
+{
+	return el__get_info(ctx, info, EL_INFO_SIZE_0_2);
 }

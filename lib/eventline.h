@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 #define EL_VERSION_MAJOR	0
-#define EL_VERSION_MINOR	1
+#define EL_VERSION_MINOR	2
 #define EL_VERSION_PATCH	0
 
 #ifndef EL_API
@@ -49,6 +49,11 @@ struct el_open_opts {
 EL_API int el_ctx_open(struct el_ctx **ctxp, const struct el_open_opts *opts);
 EL_API void el_ctx_close(struct el_ctx *ctx);
 EL_API int el_ctx_fd(const struct el_ctx *ctx);
+/*
+ * Fills the struct eventline_info of this header; fields the running module
+ * does not know stay 0.  Programs built against an older header call the
+ * el_info of their version node, which fills only the struct they know.
+ */
 EL_API int el_info(struct el_ctx *ctx, struct eventline_info *info);
 
 /* Lines */
@@ -70,12 +75,27 @@ EL_API int el_line_open(struct el_ctx *ctx, const char *name, uint64_t id,
 EL_API int el_post(int line_fd, uint16_t type, const void *payload, size_t len,
 		   uint64_t *seq_out);
 
+/* One event of el_post_batch(). */
+struct el_post_entry {
+	uint16_t type;		/* 0..EVENTLINE_TYPE_MAX */
+	uint16_t flags;		/* none defined yet: must be 0 */
+	const void *payload;	/* may be NULL when len is 0 */
+	size_t len;
+};
+
+EL_API int el_post_batch(int line_fd, const struct el_post_entry *entries,
+			 size_t count, uint64_t *first_seq_out);
+
 /* Registers */
 
 struct el_register_opts {
 	size_t sz;
 	uint32_t queue_len;	/* records; 0: the module's default */
 	uint32_t fd_flags;	/* EVENTLINE_FD_* for the register fd */
+	/* Since 0.2: */
+	uint32_t ring_size;	/* bytes, a power of two; 0: sized for queue_len */
+	uint32_t wakeup_records; /* wake the reader once this many are queued */
+	uint32_t flags;		/* EVENTLINE_REGISTER_* (WAKE_ALWAYS) */
 };
 
 EL_API int el_register_create(struct el_ctx *ctx,

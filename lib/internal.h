@@ -17,16 +17,33 @@ struct el_ctx {
 	int fd;		/* the open control device */
 };
 
+/*
+ * Symbol versions, for a call whose argument grew without carrying its size:
+ * @impl becomes @name in version node @node, the default one for programs
+ * linked from now on, or an older one that programs linked before keep.
+ * The implementations are EL_API so that the versioned names are exported;
+ * the version script keeps @impl itself local.
+ */
+#define EL_SYMVER(impl, name, node) \
+	__asm__(".symver " #impl "," #name "@" #node)
+#define EL_SYMVER_DEFAULT(impl, name, node) \
+	__asm__(".symver " #impl "," #name "@@" #node)
+
+EL_API int el__info_v0_1(struct el_ctx *ctx, struct eventline_info *info);
+EL_API int el__info_v0_2(struct el_ctx *ctx, struct eventline_info *info);
+
 int el__opts_check(const void *opts, size_t min_sz, size_t known_sz);
 
 /*
  * Validate an options struct.  @last_v0 is the last member of the first
  * published version of the struct: callers built against that version pass
  * a sz that ends there, and must keep working when the struct grows.
+ * @last is the last member this library knows.  Everything after it must
+ * be zero, tail padding included: a later version may put a member there.
  */
-#define EL_OPTS_CHECK(opts, type, last_v0)				\
+#define EL_OPTS_CHECK(opts, type, last_v0, last)			\
 	el__opts_check((opts), el__offsetofend(struct type, last_v0),	\
-		       sizeof(struct type))
+		       el__offsetofend(struct type, last))
 
 /*
  * Read an option, or @def when the caller passed no options or a struct too
@@ -39,5 +56,7 @@ int el__opts_check(const void *opts, size_t min_sz, size_t known_sz);
 int el__line_ref_init(struct eventline_line_ref *ref, const char *name,
 		      uint64_t id, uint32_t flags);
 int el__copy_name(char dst[EVENTLINE_NAME_MAX], const char *name);
+int el__post_entries_init(struct eventline_post_entry *dst,
+			  const struct el_post_entry *src, size_t count);
 
 #endif /* EL_INTERNAL_H */

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Lines: creating one (owner fd), opening one for posting (poster fd), and
- * posting on either.
+ * posting on either, one event or a batch.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -18,7 +20,7 @@ int el_line_create(struct el_ctx *ctx, const char *name,
 
 	if (!ctx)
 		return -EINVAL;
-	err = EL_OPTS_CHECK(opts, el_line_opts, fd_flags);
+	err = EL_OPTS_CHECK(opts, el_line_opts, fd_flags, fd_flags);
 	if (err)
 		return err;
 
@@ -79,4 +81,76 @@ int el_post(int line_fd, uint16_t type, const void *payload, size_t len,
 	if (seq_out)
 		*seq_out = post.seq;
 	return 0;
+}
+
+/*
+ * Convert a caller's batch to the kernel's entries.  Only what the kernel
+ * cannot see is checked here: a length its 32-bit field would wrap, and a
+ * missing payload.  Types, flags and sizes against the module's limits are
+ * the kernel's to check; it checks every entry before posting any.
+ */
+int el__post_entries_init(struct eventline_post_entry *dst,
+			  const struct el_post_entry *src, size_t count)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++) {
+		if (src[i].len > UINT32_MAX)
+			return -EMSGSIZE;
+		if (!src[i].payload && src[i].len)
+			return -EINVAL;
+		dst[i] = (struct eventline_post_entry) {
+			.type = src[i].type,
+			.flags = src[i].flags,
+			.payload_len = src[i].len,
+			.payload = (uintptr_t)src[i].payload,
+		};
+	}
+	return 0;
+}
+
+/* Batches up to this many entries are converted on the stack (1 KiB). */
+#define EL_POST_BATCH_STACK	64
+
+int el_post_batch(int line_fd, const struct el_post_entry *entries,
+		  size_t count, uint64_t *first_seq_out)
+{
+	struct eventline_post_entry stack_ents[EL_POST_BATCH_STACK];
+	struct eventline_post_entry *ents = stack_ents;
+	struct eventline_post_batch batch;
+	int ret;
+
+	/*
+	 * The count is returned, so it must fit in an int; the module's own
+	 * bound (GET_INFO max_post_batch) is far lower and the module checks
+	 * it.  A larger batch is not split into several calls: that would lose
+	 * the all-or-nothing guarantee and the consecutive sequence numbers.
+	 */
+	if (!entries || !count || count > INT_MAX)
+		return -EINVAL;
+	if (count > EL_POST_BATCH_STACK) {
+		ents = calloc(count, sizeof(*ents));
+		if (!ents)
+			return -ENOMEM;
+	}
+	ret = el__post_entries_init(ents, entries, count);
+	if (ret)
+		goto out;
+
+	memset(&batch, 0, sizeof(batch));
+	batch.size = sizeof(batch);
+	batch.count = count;
+	batch.entry_size = sizeof(*ents);
+	batch.entries = (uintptr_t)ents;
+	ret = ioctl(line_fd, EVENTLINE_IOC_POST_BATCH, &batch);
+	if (ret < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (first_seq_out)
+		*first_seq_out = batch.first_seq;
+out:
+	if (ents != stack_ents)
+		free(ents);
+	return ret;
 }

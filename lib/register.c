@@ -16,14 +16,22 @@ int el_register_create(struct el_ctx *ctx, const struct el_register_opts *opts)
 
 	if (!ctx)
 		return -EINVAL;
-	err = EL_OPTS_CHECK(opts, el_register_opts, fd_flags);
+	err = EL_OPTS_CHECK(opts, el_register_opts, fd_flags, flags);
 	if (err)
 		return err;
 
+	/*
+	 * The new fields are zero unless asked for, and a module that predates
+	 * them accepts the longer struct as long as they are: a caller only
+	 * needs a newer module when it uses them (else -E2BIG).
+	 */
 	memset(&arg, 0, sizeof(arg));
 	arg.size = sizeof(arg);
-	arg.flags = EL_OPTS_GET(opts, fd_flags, EL_DEFAULT_FD_FLAGS);
+	arg.flags = EL_OPTS_GET(opts, fd_flags, EL_DEFAULT_FD_FLAGS) |
+		    EL_OPTS_GET(opts, flags, 0);
 	arg.queue_len = EL_OPTS_GET(opts, queue_len, 0);
+	arg.ring_size = EL_OPTS_GET(opts, ring_size, 0);
+	arg.wakeup_records = EL_OPTS_GET(opts, wakeup_records, 0);
 
 	fd = ioctl(ctx->fd, EVENTLINE_IOC_REGISTER_CREATE, &arg);
 	return fd < 0 ? -errno : fd;

@@ -38,8 +38,10 @@
  * lock, see deliver.c) and hands the rest to each register's irq_work.
  * LINE_CLOSED and end of stream always wake.
  *
- * read() returns 0 (and poll() EPOLLHUP) once a line has closed, no
- * subscription is live, and every record has been read.
+ * read() returns 0 (and poll() EPOLLHUP) whenever a line of the register
+ * has closed (at any time in its life: @hup is never cleared), no
+ * subscription is live, and every record has been read.  A new
+ * subscription makes the register live again until it ends too.
  *
  * LOCKING
  *
@@ -91,9 +93,14 @@ static bool evl_register_hung_up(const struct evl_register *reg)
 
 static void evl_register_wake(struct evl_register *reg, __poll_t band)
 {
-	/* Pairs with the barrier in the waiter's prepare_to_wait/poll_wait. */
+	/*
+	 * Pairs with the barrier in the waiter's prepare_to_wait/poll_wait.
+	 * Readers wait exclusively, so records wake one of them; the end of
+	 * the stream wakes them all.
+	 */
 	if (wq_has_sleeper(&reg->wq))
-		wake_up_interruptible_poll(&reg->wq, band);
+		__wake_up(&reg->wq, TASK_INTERRUPTIBLE, band & EPOLLHUP ? 0 : 1,
+			  poll_to_key(band));
 	kill_fasync(&reg->fasync, SIGIO, band & EPOLLHUP ? POLL_HUP : POLL_IN);
 }
 
@@ -324,7 +331,6 @@ int evl_register_attach(struct evl_register *reg, struct evl_sub *sub)
 		reg->reserved += EVL_META_RECORD_SIZE;
 		sub->state = EVL_SUB_LIVE;
 		WRITE_ONCE(reg->nr_live, reg->nr_live + 1);
-		WRITE_ONCE(reg->hup, false);
 	} else {
 		err = -ENOBUFS;
 	}
@@ -468,6 +474,9 @@ static ssize_t evl_register_read_iter(struct kiocb *iocb, struct iov_iter *to)
 		      file->f_flags & O_NONBLOCK;
 	ssize_t ret;
 
+	/* As for a pipe: nothing asked, nothing to wait for. */
+	if (!iov_iter_count(to))
+		return 0;
 	for (;;) {
 		if (nowait) {
 			if (!mutex_trylock(&reg->read_mutex))
@@ -488,9 +497,11 @@ static ssize_t evl_register_read_iter(struct kiocb *iocb, struct iov_iter *to)
 			evl_register_arm(reg);
 			return -EAGAIN;
 		}
-		if (wait_event_interruptible(reg->wq,
-					     evl_register_ready_or_arm(reg)))
-			return -ERESTARTSYS;
+		/* Exclusive: one record batch needs one reader, not all. */
+		ret = wait_event_interruptible_exclusive(reg->wq,
+				evl_register_ready_or_arm(reg));
+		if (ret)
+			return ret;
 	}
 }
 

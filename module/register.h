@@ -36,7 +36,7 @@ struct evl_register {
 	u32 meta_end;			/* end of the last META record */
 	u32 wakeup_records;		/* wake once this many are queued */
 	bool wake_always;		/* EVENTLINE_REGISTER_WAKE_ALWAYS */
-	bool hup;			/* a line closed and none is live */
+	bool hup;			/* a line of it closed, ever */
 	unsigned int nr_live;		/* subs in EVL_SUB_LIVE */
 	u64 lost;			/* dropped since the last overflow record */
 	u64 lost_ns;			/* time of the first of them */
