@@ -32,6 +32,7 @@
 #include <linux/slab.h>
 
 #include "chain.h"
+#include "event.h"
 #include "limits.h"
 #include "line.h"
 #include "register.h"
@@ -140,27 +141,39 @@ int evl_chain_unsubscribe(struct evl_register *reg, u64 line_id)
 }
 
 /*
- * Registers a deliverer wakes itself per batch; the rest are woken from
- * their irq_work, so a post's cost does not grow with sleeping readers.
+ * Registers a deliverer wakes itself per call; the rest are woken from
+ * their wake work, so a post's cost does not grow with sleeping readers.
  */
 #define EVL_DIRECT_WAKES	4
+/*
+ * Events copied per walk of the chain.  Between walks the deliverer leaves
+ * the RCU read side and may reschedule: a big batch to many registers
+ * never holds the CPU for long.
+ */
+#define EVL_DELIVER_CHUNK	64
 
 /**
  * evl_chain_deliver() - copy events into every register on @line's chain
- * @line:	the line; the caller is its deliverer (deliver.c)
+ * @line:	the line; the caller is its deliverer (deliver.c), in process
+ *		context
  * @evs:	the events, in sequence order
  * @nr:		how many
  */
 void evl_chain_deliver(struct evl_line *line, const struct evl_event *evs,
 		       unsigned int nr)
 {
-	unsigned int direct_wakes = EVL_DIRECT_WAKES;
+	unsigned int direct_wakes = EVL_DIRECT_WAKES, done, chunk;
 	struct evl_sub *sub;
 
-	rcu_read_lock();
-	list_for_each_entry_rcu(sub, &line->chain, chain_node)
-		evl_register_enqueue(sub, evs, nr, &direct_wakes);
-	rcu_read_unlock();
+	for (done = 0; done < nr; done += chunk) {
+		chunk = min(nr - done, EVL_DELIVER_CHUNK);
+		rcu_read_lock();
+		list_for_each_entry_rcu(sub, &line->chain, chain_node)
+			evl_register_enqueue(sub, evs + done, chunk,
+					     &direct_wakes);
+		rcu_read_unlock();
+		cond_resched();
+	}
 }
 
 /*

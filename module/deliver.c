@@ -21,7 +21,8 @@
  *    work, which delivers in process context.
  *  - A poster that has delivered for a while (EVL_POSTER_BUDGET events of
  *    other posters) hands the role, with what is left, to the work, so one
- *    system call's cost stays bounded.
+ *    system call's cost stays bounded.  Deliveries copy in chunks and
+ *    reschedule between them (chain.c).
  *
  * The staging ring is allocated with the line and charged to its owner:
  * it is the line's in-flight state.  Registers' rings are charged to their
@@ -31,8 +32,8 @@
  *
  * line->post_lock (raw spinlock, irqsave; kernel code posts from hard
  *	interrupts): @dead, @delivering, @seq and the producer side of the
- *	staging ring.  Held for O(1) work and one payload copy; never across
- *	a delivery, a wake-up or a wait.
+ *	staging ring.  Held to number and stage one post (a batch: its
+ *	events); never across a delivery, a wake-up or a wait.
  * The deliverer role (@delivering): owns the consumer side of the staging
  *	ring.  It is given up, under post_lock, only with the staging ring
  *	empty, so every staged event is delivered by the role holder that
@@ -60,7 +61,7 @@
 /* Events the deliver work delivers before it requeues itself. */
 #define EVL_WORK_BUDGET		1024
 /* Staged events delivered to the chain as one batch. */
-#define EVL_DRAIN_BATCH		16
+#define EVL_DRAIN_BATCH		8
 
 /* An event in the staging ring: what evl_event carries, and the payload. */
 struct evl_staged {
@@ -79,6 +80,24 @@ struct evl_staged {
 static u32 evl_staged_size(u32 payload_len)
 {
 	return ALIGN(sizeof(struct evl_staged) + payload_len, 8);
+}
+
+/*
+ * Deliveries handed over by kernel posters and busy posters, and wake-ups
+ * handed over by deliverers (register.c).  Unbound: the work a post hands
+ * over is done wherever there is room, not on the poster's CPU.
+ */
+struct workqueue_struct *evl_wq;
+
+int evl_deliver_init(void)
+{
+	evl_wq = alloc_workqueue("eventline", WQ_UNBOUND, 0);
+	return evl_wq ? 0 : -ENOMEM;
+}
+
+void evl_deliver_exit(void)
+{
+	destroy_workqueue(evl_wq);
 }
 
 static void evl_deliver_work(struct work_struct *work);
@@ -219,7 +238,7 @@ static void evl_drain(struct evl_line *line, unsigned int budget)
 		raw_spin_unlock_irqrestore(&line->post_lock, flags);
 
 		if (!budget) {
-			queue_work(system_highpri_wq, &line->deliver_work);
+			queue_work(evl_wq, &line->deliver_work);
 			return;
 		}
 		done = evl_drain_batch(line);
@@ -229,14 +248,11 @@ static void evl_drain(struct evl_line *line, unsigned int budget)
 			wake_up(&line->post_wq);
 	}
 	/*
-	 * Posters waiting for the role, and a closing owner.  Once the role
-	 * is free the line may be closed and its last reference dropped:
-	 * the line is freed after a grace period, which this read-side
-	 * section holds off.
+	 * Posters waiting for the role, and a closing owner.  The line stays
+	 * valid: a poster holds a file reference, and the close flushes the
+	 * work before it drops the owner's.
 	 */
-	rcu_read_lock();
 	wake_up(&line->post_wq);
-	rcu_read_unlock();
 }
 
 static void evl_deliver_work(struct work_struct *work)
@@ -251,7 +267,7 @@ static void evl_deliver_kick(struct irq_work *work)
 	struct evl_line *line = container_of(work, struct evl_line,
 					     deliver_kick);
 
-	queue_work(system_highpri_wq, &line->deliver_work);
+	queue_work(evl_wq, &line->deliver_work);
 }
 
 /* Condition of a poster's wait: can its events go now? */
@@ -290,8 +306,13 @@ int evl_post_events(struct evl_line *line, struct evl_event *evs,
 			raw_spin_unlock_irqrestore(&line->post_lock, irqflags);
 			return -EPIPE;
 		}
-		/* Nobody listens: number the events and be done. */
-		if (list_empty(&line->chain)) {
+		/*
+		 * Nobody listens, and nothing staged is on its way to a
+		 * register that could see a gap: number the events and be
+		 * done.  The chain is read without its lock; a subscription
+		 * racing with this post may or may not see it.
+		 */
+		if (!line->delivering && list_empty(&line->chain)) {
 			evl_stamp(line, evs, nr);
 			raw_spin_unlock_irqrestore(&line->post_lock, irqflags);
 			return 0;
@@ -341,7 +362,7 @@ int evl_post_atomic(struct evl_line *line, struct evl_event *ev)
 		raw_spin_unlock_irqrestore(&line->post_lock, flags);
 		return -EPIPE;
 	}
-	if (list_empty(&line->chain)) {
+	if (!line->delivering && list_empty(&line->chain)) {
 		evl_stamp(line, ev, 1);
 		raw_spin_unlock_irqrestore(&line->post_lock, flags);
 		return 0;
@@ -377,7 +398,12 @@ void evl_line_quiesce(struct evl_line *line)
 	/* Posters waiting for room get -EPIPE now. */
 	wake_up_all(&line->post_wq);
 
-	wait_event(line->post_wq, evl_line_claim(line));
+	/* Take the role: whoever holds it finishes without waiting on us. */
+	for (;;) {
+		wait_event(line->post_wq, !READ_ONCE(line->delivering));
+		if (evl_line_claim(line))
+			break;
+	}
 	evl_drain(line, UINT_MAX);
 	irq_work_sync(&line->deliver_kick);
 	flush_work(&line->deliver_work);

@@ -11,6 +11,12 @@ struct evl_line;
 /* evl_post_events() flags. */
 #define EVL_POST_NONBLOCK	BIT(0)	/* never wait for staging room */
 
+struct workqueue_struct;
+
+extern struct workqueue_struct *evl_wq;
+
+int evl_deliver_init(void);
+void evl_deliver_exit(void);
 int evl_line_deliver_init(struct evl_line *line, u32 staging_size, gfp_t gfp);
 void evl_line_deliver_destroy(struct evl_line *line);
 int evl_post_events(struct evl_line *line, struct evl_event *evs,

@@ -368,7 +368,7 @@ long evl_line_create(void __user *uarg)
 
 	line = evl_line_new(args.name, args.mode, current_fsuid(),
 			    current_fsgid(), current_user_ns(),
-			    EVL_USER_STAGING_SIZE, GFP_KERNEL_ACCOUNT);
+			    EVL_USER_STAGING_SIZE, EVL_GFP_USER_SIZED);
 	if (!line)
 		return -ENOMEM;
 
@@ -641,6 +641,7 @@ static void evl_line_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "registers:\t%u\n", READ_ONCE(line->nr_subs));
 	seq_printf(m, "seq:\t%llu\n", READ_ONCE(line->seq));
 	seq_printf(m, "staging_size:\t%u\n", line->staging.size);
+	seq_printf(m, "staging_drops:\t%llu\n", READ_ONCE(line->staging_drops));
 }
 
 static const struct file_operations evl_line_owner_fops = {

@@ -6,8 +6,8 @@
  * own file (device, line, chain, register, event).
  */
 #include <linux/module.h>
-#include <linux/rcupdate.h>
 
+#include "deliver.h"
 #include "device.h"
 #include "limits.h"
 #include "line.h"
@@ -19,18 +19,20 @@ static int __init evl_init(void)
 	err = evl_limits_check();
 	if (err)
 		return err;
-	return evl_device_init();
+	err = evl_deliver_init();
+	if (err)
+		return err;
+	err = evl_device_init();
+	if (err)
+		evl_deliver_exit();
+	return err;
 }
 
 static void __exit evl_exit(void)
 {
+	/* No fd is open (each pins the module), so nothing is queued. */
 	evl_device_exit();
-	/*
-	 * Lines, subscriptions and registers go with kfree_rcu(), which runs
-	 * no module code; rcu_barrier() only makes sure no other RCU callback
-	 * of ours is still queued before the text goes away.
-	 */
-	rcu_barrier();
+	evl_deliver_exit();
 	evl_lines_exit();
 }
 

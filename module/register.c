@@ -34,8 +34,11 @@
  * Wake-ups: by default a delivery wakes the reader only when the reader
  * has caught up (@armed: a read() or poll() found nothing to do since the
  * last wake) and @wakeup_records events are queued; WAKE_ALWAYS wakes on
- * every delivery.  A deliverer wakes a few registers itself (outside any
- * lock, see deliver.c) and hands the rest to each register's irq_work.
+ * every delivery, and a first loss wakes whatever wakeup_records says.  A
+ * deliverer wakes a few registers itself (outside any lock, see
+ * deliver.c) and hands the rest to each register's wake work, on
+ * eventline's unbound workqueue, so a post's cost does not grow with
+ * sleeping readers or their epoll watchers.
  * LINE_CLOSED and end of stream always wake.
  *
  * read() returns 0 (and poll() EPOLLHUP) whenever a line of the register
@@ -71,6 +74,7 @@
 
 #include "args.h"
 #include "chain.h"
+#include "deliver.h"
 #include "event.h"
 #include "fd.h"
 #include "flags.h"
@@ -104,7 +108,7 @@ static void evl_register_wake(struct evl_register *reg, __poll_t band)
 	kill_fasync(&reg->fasync, SIGIO, band & EPOLLHUP ? POLL_HUP : POLL_IN);
 }
 
-static void evl_register_wake_work(struct irq_work *work)
+static void evl_register_wake_work(struct work_struct *work)
 {
 	evl_register_wake(container_of(work, struct evl_register, wake_work),
 			  EPOLLIN | EPOLLRDNORM);
@@ -117,9 +121,11 @@ static void evl_register_wake_work(struct irq_work *work)
  */
 static void evl_register_arm(struct evl_register *reg)
 {
-	atomic_set(&reg->armed, 1);
-	/* The flag before the caller's re-check of the ring. */
-	smp_mb();
+	/*
+	 * Fully ordered: after the waiter's queueing (poll_wait,
+	 * prepare_to_wait) and before the caller's re-check of the ring.
+	 */
+	atomic_xchg(&reg->armed, 1);
 }
 
 /*
@@ -135,12 +141,15 @@ static u32 evl_register_queued(struct evl_register *reg)
 	while (reg->ev_tail != reg->ev_head &&
 	       (s32)(cons - reg->ev_end[reg->ev_tail & reg->ev_mask]) >= 0)
 		reg->ev_tail++;
+	if (reg->meta_unread && (s32)(cons - reg->meta_end) >= 0)
+		reg->meta_unread = false;
 	return reg->ev_head - reg->ev_tail;
 }
 
 /* After a delivery to @reg published records: does the reader want them? */
 static bool evl_register_want_wake(struct evl_register *reg, u32 queued)
 {
+	lockdep_assert_held(&reg->lock);
 	if (reg->wake_always)
 		return true;
 	if (queued < reg->wakeup_records)
@@ -150,13 +159,11 @@ static bool evl_register_want_wake(struct evl_register *reg, u32 queued)
 	return atomic_read(&reg->armed) && atomic_xchg(&reg->armed, 0);
 }
 
-/* Bytes free at producer position @pos for events, past the reserve. */
+/* Room for an event of @size bytes at @pos, past the META reserve? */
 static bool evl_register_fits(const struct evl_register *reg, u32 pos,
 			      u32 size)
 {
-	u32 used = pos - evl_ring_consumed(&reg->ring);
-
-	return used + size + reg->reserved <= reg->ring.size;
+	return evl_ring_room(&reg->ring, pos, size, reg->reserved);
 }
 
 static void evl_register_put_meta(struct evl_register *reg, u32 *pos,
@@ -167,6 +174,7 @@ static void evl_register_put_meta(struct evl_register *reg, u32 *pos,
 	evl_record_write(evl_ring_at(&reg->ring, *pos), rec, payload);
 	*pos += rec->size;
 	reg->meta_end = *pos;
+	reg->meta_unread = true;
 }
 
 /* The OVERFLOW record for the losses counted so far; caller checked room. */
@@ -183,10 +191,13 @@ static void evl_register_put_overflow(struct evl_register *reg, u32 *pos)
 	reg->lost = 0;
 }
 
-static void evl_register_count_lost(struct evl_register *reg)
+/* Count an event lost; returns true for the first of a run of losses. */
+static bool evl_register_count_lost(struct evl_register *reg)
 {
-	if (!reg->lost++)
-		reg->lost_ns = ktime_get_ns();
+	if (reg->lost++)
+		return false;
+	reg->lost_ns = ktime_get_ns();
+	return true;
 }
 
 /*
@@ -212,7 +223,7 @@ static bool evl_register_admit(struct evl_register *reg, u32 *pos, u32 size,
  * @evs:	the events, in sequence order
  * @nr:		how many
  * @direct_wakes: wake-ups the caller may still do itself; when none are
- *		left, the register's irq_work wakes its reader
+ *		left, the register's wake work wakes its reader
  *
  * Called by the line's deliverer, in process context, under RCU.
  */
@@ -220,8 +231,8 @@ void evl_register_enqueue(struct evl_sub *sub, const struct evl_event *evs,
 			  unsigned int nr, unsigned int *direct_wakes)
 {
 	struct evl_register *reg = sub->reg;
+	bool wake = false, first_loss = false;
 	struct eventline_record rec;
-	bool wake = false;
 	unsigned int i;
 	u32 pos, queued;
 
@@ -237,7 +248,7 @@ void evl_register_enqueue(struct evl_sub *sub, const struct evl_event *evs,
 		u32 size = evl_record_size(evs[i].payload_len);
 
 		if (!evl_register_admit(reg, &pos, size, queued)) {
-			evl_register_count_lost(reg);
+			first_loss |= evl_register_count_lost(reg);
 			continue;
 		}
 		evl_event_to_record(&evs[i], &rec, reg->pid_ns, reg->user_ns);
@@ -247,17 +258,21 @@ void evl_register_enqueue(struct evl_sub *sub, const struct evl_event *evs,
 		reg->ev_end[reg->ev_head++ & reg->ev_mask] = pos;
 		queued++;
 	}
-	if (pos != reg->ring.prod) {
+	if (pos != reg->ring.prod)
 		evl_ring_publish(&reg->ring, pos);
-		wake = evl_register_want_wake(reg, queued);
-		/*
-		 * Queued under reg->lock, so that release, which ends the
-		 * subscription under the same lock, can sync it.
-		 */
-		if (wake && !*direct_wakes) {
-			irq_work_queue(&reg->wake_work);
-			wake = false;
-		}
+	/*
+	 * Losses wake a reader below its wakeup_records too: it must drain
+	 * the ring for the OVERFLOW record to come, and queueing to resume.
+	 */
+	if (pos != reg->ring.prod || first_loss)
+		wake = evl_register_want_wake(reg, first_loss ? U32_MAX : queued);
+	/*
+	 * Queued under reg->lock, so that release, which ends the
+	 * subscription under the same lock, can cancel it.
+	 */
+	if (wake && !*direct_wakes) {
+		queue_work(evl_wq, &reg->wake_work);
+		wake = false;
 	}
 	spin_unlock(&reg->lock);
 
@@ -280,6 +295,7 @@ void evl_register_line_closed(struct evl_sub *sub, u64 line_id, kuid_t owner)
 {
 	struct evl_register *reg = sub->reg;
 	struct eventline_record rec;
+	bool hung_up;
 	u32 pos;
 
 	spin_lock(&reg->lock);
@@ -292,9 +308,7 @@ void evl_register_line_closed(struct evl_sub *sub, u64 line_id, kuid_t owner)
 	 * The losses may be this line's: say so before it says goodbye, in
 	 * the spare room, unless an earlier OVERFLOW record still holds it.
 	 */
-	if (reg->lost &&
-	    pos - evl_ring_consumed(&reg->ring) + reg->reserved <=
-	    reg->ring.size)
+	if (reg->lost && evl_ring_room(&reg->ring, pos, 0, reg->reserved))
 		evl_register_put_overflow(reg, &pos);
 
 	evl_record_init(&rec, EVENTLINE_CAT_META, EVENTLINE_META_LINE_CLOSED, 0);
@@ -309,9 +323,10 @@ void evl_register_line_closed(struct evl_sub *sub, u64 line_id, kuid_t owner)
 	WRITE_ONCE(reg->nr_live, reg->nr_live - 1);
 	/* After the record's publish; pairs with evl_register_hung_up(). */
 	smp_store_release(&reg->hup, true);
+	hung_up = !reg->nr_live;
 	spin_unlock(&reg->lock);
 
-	evl_register_wake(reg, EPOLLIN | EPOLLRDNORM | EPOLLHUP);
+	evl_register_wake(reg, EPOLLIN | EPOLLRDNORM | (hung_up ? EPOLLHUP : 0));
 }
 
 /**
@@ -396,7 +411,7 @@ static bool evl_register_ready(struct evl_register *reg)
 		return true;
 	spin_lock(&reg->lock);
 	ready = evl_register_queued(reg) >= reg->wakeup_records || reg->lost ||
-		(s32)(reg->meta_end - evl_ring_consumed(&reg->ring)) > 0;
+		reg->meta_unread;
 	spin_unlock(&reg->lock);
 	return ready;
 }
@@ -460,6 +475,14 @@ static ssize_t evl_register_copy_out(struct evl_register *reg,
 	return off;
 }
 
+/* Sleep until there is something to read; -ERESTARTSYS on a signal. */
+static int evl_register_wait(struct evl_register *reg)
+{
+	/* Exclusive: one batch of records needs one reader, not all. */
+	return wait_event_interruptible_exclusive(reg->wq,
+						  evl_register_ready_or_arm(reg));
+}
+
 /*
  * read(), readv() and io_uring reads.  With IOCB_NOWAIT (io_uring's first,
  * inline attempt; the file has FMODE_NOWAIT) nothing sleeps: an empty
@@ -489,7 +512,7 @@ static ssize_t evl_register_read_iter(struct kiocb *iocb, struct iov_iter *to)
 
 		if (ret)
 			return ret;
-		/* Records first, then end of stream; hup is never undone. */
+		/* Records first, then end of stream. */
 		if (evl_register_hung_up(reg) && !evl_ring_avail(&reg->ring) &&
 		    !READ_ONCE(reg->lost))
 			return 0;
@@ -497,9 +520,7 @@ static ssize_t evl_register_read_iter(struct kiocb *iocb, struct iov_iter *to)
 			evl_register_arm(reg);
 			return -EAGAIN;
 		}
-		/* Exclusive: one record batch needs one reader, not all. */
-		ret = wait_event_interruptible_exclusive(reg->wq,
-				evl_register_ready_or_arm(reg));
+		ret = evl_register_wait(reg);
 		if (ret)
 			return ret;
 	}
@@ -516,7 +537,8 @@ static __poll_t evl_register_poll(struct file *file, poll_table *wait)
 		evl_register_flush_overflow(reg);
 	if (!evl_register_ready_or_arm(reg))
 		return 0;
-	if (!evl_ring_avail(&reg->ring) && evl_register_hung_up(reg))
+	/* hup first: its acquire makes the LINE_CLOSED record visible. */
+	if (evl_register_hung_up(reg) && !evl_ring_avail(&reg->ring))
 		return EPOLLHUP;
 	return EPOLLIN | EPOLLRDNORM;
 }
@@ -610,7 +632,7 @@ static int evl_register_release(struct inode *inode, struct file *file)
 
 	evl_chain_release_register(reg);
 	/* Every subscription ended under reg->lock: no wake is queued after. */
-	irq_work_sync(&reg->wake_work);
+	cancel_work_sync(&reg->wake_work);
 	evl_register_free(reg);
 	return 0;
 }
@@ -695,7 +717,7 @@ long evl_register_create(void __user *uarg)
 	reg->pid_ns = get_pid_ns(task_active_pid_ns(current));
 	reg->user_ns = get_user_ns(current_user_ns());
 	spin_lock_init(&reg->lock);
-	init_irq_work(&reg->wake_work, evl_register_wake_work);
+	INIT_WORK(&reg->wake_work, evl_register_wake_work);
 	mutex_init(&reg->mutex);
 	INIT_LIST_HEAD(&reg->subs);
 	mutex_init(&reg->read_mutex);

@@ -3,13 +3,13 @@
 #define _EVL_REGISTER_H
 
 #include <linux/atomic.h>
-#include <linux/irq_work.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include "ring.h"
 
@@ -34,13 +34,14 @@ struct evl_register {
 	u32 ev_head;			/* events queued, ever */
 	u32 ev_tail;			/* events seen consumed, ever */
 	u32 meta_end;			/* end of the last META record */
+	bool meta_unread;		/* the consumer has not passed it */
 	u32 wakeup_records;		/* wake once this many are queued */
 	bool wake_always;		/* EVENTLINE_REGISTER_WAKE_ALWAYS */
 	bool hup;			/* a line of it closed, ever */
 	unsigned int nr_live;		/* subs in EVL_SUB_LIVE */
 	u64 lost;			/* dropped since the last overflow record */
 	u64 lost_ns;			/* time of the first of them */
-	struct irq_work wake_work;	/* wake-ups deferred by deliverers */
+	struct work_struct wake_work;	/* wake-ups deferred by deliverers */
 
 	/* Shared by both sides. */
 	atomic_t armed;			/* reader caught up: wake on next record */

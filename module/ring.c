@@ -34,17 +34,19 @@
  */
 int evl_ring_alloc(struct evl_ring *ring, u32 size, bool mappable, gfp_t gfp)
 {
-	unsigned int nr = size >> PAGE_SHIFT, first = mappable, i;
+	unsigned int nr = size >> PAGE_SHIFT, first = mappable, i, allocated;
 	struct page **data;
 
-	ring->pages = kcalloc(first + 2 * nr, sizeof(*ring->pages), gfp);
+	/* One pointer per page: a large ring must not need a large kmalloc. */
+	ring->pages = kvcalloc(first + 2 * nr, sizeof(*ring->pages), gfp);
 	if (!ring->pages)
 		return -ENOMEM;
 	data = ring->pages + first;
-	for (i = 0; i < first + nr; i++) {
-		ring->pages[i] = alloc_page(gfp | __GFP_ZERO);
-		if (!ring->pages[i])
+	for (allocated = 0; allocated < first + nr; allocated++) {
+		ring->pages[allocated] = alloc_page(gfp | __GFP_ZERO);
+		if (!ring->pages[allocated])
 			goto fail;
+		cond_resched();
 	}
 	for (i = 0; i < nr; i++)
 		data[nr + i] = data[i];
@@ -67,9 +69,9 @@ int evl_ring_alloc(struct evl_ring *ring, u32 size, bool mappable, gfp_t gfp)
 	return 0;
 
 fail:
-	while (i--)
-		__free_page(ring->pages[i]);
-	kfree(ring->pages);
+	while (allocated--)
+		__free_page(ring->pages[allocated]);
+	kvfree(ring->pages);
 	ring->pages = NULL;
 	return -ENOMEM;
 }
@@ -82,9 +84,11 @@ void evl_ring_free(struct evl_ring *ring)
 	if (!ring->pages)
 		return;
 	vunmap(ring->data);
-	for (i = 0; i < nr; i++)
+	for (i = 0; i < nr; i++) {
 		__free_page(ring->pages[i]);
-	kfree(ring->pages);
+		cond_resched();
+	}
+	kvfree(ring->pages);
 	ring->pages = NULL;
 	if (ring->cons_page)
 		__free_page(ring->cons_page);

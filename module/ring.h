@@ -64,6 +64,23 @@ static inline u32 evl_ring_used(const struct evl_ring *ring)
 	return ring->prod - evl_ring_consumed(ring);
 }
 
+/*
+ * Producer: may @size bytes go in at @pos and still leave @keep bytes
+ * free?  Written so that no sum can wrap: the consumer position of a
+ * mappable ring is whatever its reader stored, and a position that claims
+ * more than the ring's size in use just means "full".
+ */
+static inline bool evl_ring_room(const struct evl_ring *ring, u32 pos,
+				 u32 size, u32 keep)
+{
+	u32 used = pos - evl_ring_consumed(ring), room;
+
+	if (used > ring->size)
+		return false;
+	room = ring->size - used;
+	return keep <= room && size <= room - keep;
+}
+
 /* Producer: where the record at @pos (at or after prod) goes. */
 static inline void *evl_ring_at(const struct evl_ring *ring, u32 pos)
 {

@@ -26,12 +26,15 @@ int evl_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	const struct eventline_uring_cmd *ucmd = evl_uring_cmd_payload(cmd);
 	bool nonblock = issue_flags & IO_URING_F_NONBLOCK ||
 			cmd->file->f_flags & O_NONBLOCK;
+	long ret;
 	u64 arg;
 
 	/* The SQE is shared with userspace: read each field once. */
 	arg = READ_ONCE(ucmd->arg);
 	if (READ_ONCE(ucmd->__reserved))
 		return -EINVAL;
-	return evl_line_post_cmd(cmd->file, cmd->cmd_op, u64_to_user_ptr(arg),
-				 nonblock);
+	ret = evl_line_post_cmd(cmd->file, cmd->cmd_op, u64_to_user_ptr(arg),
+				nonblock);
+	/* A CQE carries the result as it is: no system call to restart. */
+	return ret == -ERESTARTSYS ? -EINTR : ret;
 }
