@@ -252,7 +252,8 @@ static void evl_drain(struct evl_line *line, unsigned int budget)
 	 * valid: a poster holds a file reference, and the close flushes the
 	 * work before it drops the owner's.
 	 */
-	wake_up(&line->post_wq);
+	if (wq_has_sleeper(&line->post_wq))
+		wake_up(&line->post_wq);
 }
 
 static void evl_deliver_work(struct work_struct *work)

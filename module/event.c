@@ -42,17 +42,27 @@ void evl_record_write(void *dst, const struct eventline_record *rec,
 	memset(dst + used, 0, rec->size - used);
 }
 
-/* Fill @rec for @ev as seen from @pid_ns and @user_ns. */
+/*
+ * Fill @rec for @ev as seen from @pid_ns and @user_ns; @who caches the
+ * poster's translation between calls (zero it before the first).
+ */
 void evl_event_to_record(const struct evl_event *ev,
-			 struct eventline_record *rec,
+			 struct eventline_record *rec, struct evl_who *who,
 			 struct pid_namespace *pid_ns,
 			 struct user_namespace *user_ns)
 {
+	if (!who->valid || who->pid != ev->pid || !uid_eq(who->uid, ev->uid)) {
+		who->pid = ev->pid;
+		who->uid = ev->uid;
+		who->pid_nr = ev->pid ? pid_nr_ns(ev->pid, pid_ns) : 0;
+		who->uid_nr = from_kuid_munged(user_ns, ev->uid);
+		who->valid = true;
+	}
 	evl_record_init(rec, ev->category, ev->type, ev->payload_len);
 	rec->depth = ev->depth;
 	rec->seq = ev->seq;
 	rec->line_id = ev->line_id;
 	rec->timestamp_ns = ev->timestamp_ns;
-	rec->pid = ev->pid ? pid_nr_ns(ev->pid, pid_ns) : 0;
-	rec->uid = from_kuid_munged(user_ns, ev->uid);
+	rec->pid = who->pid_nr;
+	rec->uid = who->uid_nr;
 }

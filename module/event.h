@@ -45,8 +45,20 @@ void evl_record_init(struct eventline_record *rec, u16 category, u16 type,
 		     u32 payload_len);
 void evl_record_write(void *dst, const struct eventline_record *rec,
 		      const void *payload);
+/*
+ * A poster as one register sees it.  The events of one delivery mostly
+ * come from one poster, so the translation is made once per delivery.
+ */
+struct evl_who {
+	const struct pid *pid;
+	kuid_t uid;
+	u32 pid_nr;
+	u32 uid_nr;
+	bool valid;
+};
+
 void evl_event_to_record(const struct evl_event *ev,
-			 struct eventline_record *rec,
+			 struct eventline_record *rec, struct evl_who *who,
 			 struct pid_namespace *pid_ns,
 			 struct user_namespace *user_ns);
 

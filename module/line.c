@@ -503,13 +503,19 @@ static int evl_batch_entries_from_user(struct evl_batch *b,
 	int err;
 
 	*total = 0;
+	/* Entries of the size this module knows come in with one copy. */
+	if (args->entry_size == sizeof(*b->ents) &&
+	    copy_from_user(b->ents, uent, args->count * sizeof(*b->ents)))
+		return -EFAULT;
 	for (i = 0; i < args->count; i++, uent += args->entry_size) {
 		struct eventline_post_entry *ent = &b->ents[i];
 
-		err = copy_struct_from_user(ent, sizeof(*ent), uent,
-					    args->entry_size);
-		if (err)
-			return err;
+		if (args->entry_size != sizeof(*ent)) {
+			err = copy_struct_from_user(ent, sizeof(*ent), uent,
+						    args->entry_size);
+			if (err)
+				return err;
+		}
 		if (ent->flags || ent->type > EVENTLINE_TYPE_MAX)
 			return -EINVAL;
 		if (ent->payload_len > evl_max_payload)

@@ -232,6 +232,7 @@ void evl_register_enqueue(struct evl_sub *sub, const struct evl_event *evs,
 {
 	struct evl_register *reg = sub->reg;
 	bool wake = false, first_loss = false;
+	struct evl_who who = {};
 	struct eventline_record rec;
 	unsigned int i;
 	u32 pos, queued;
@@ -251,7 +252,8 @@ void evl_register_enqueue(struct evl_sub *sub, const struct evl_event *evs,
 			first_loss |= evl_register_count_lost(reg);
 			continue;
 		}
-		evl_event_to_record(&evs[i], &rec, reg->pid_ns, reg->user_ns);
+		evl_event_to_record(&evs[i], &rec, &who, reg->pid_ns,
+				    reg->user_ns);
 		evl_record_write(evl_ring_at(&reg->ring, pos), &rec,
 				 evs[i].payload);
 		pos += size;
@@ -723,8 +725,12 @@ long evl_register_create(void __user *uarg)
 	mutex_init(&reg->read_mutex);
 	init_waitqueue_head(&reg->wq);
 
+	/*
+	 * Read-write, though nothing is written through it: a shared
+	 * writable mapping (the consumer page) needs FMODE_WRITE.
+	 */
 	err = evl_fd_prepare(&nfd, "[eventline-register]", &evl_register_fops,
-			     reg, O_RDONLY, args.flags & EVL_FD_FLAGS);
+			     reg, O_RDWR, args.flags & EVL_FD_FLAGS);
 	if (err) {
 		evl_register_free(reg);
 		return err;

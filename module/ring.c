@@ -11,8 +11,9 @@
  *
  * User mapping (registers only), at page offsets of the register fd:
  *   EVENTLINE_MMAP_CONSUMER_PGOFF: the consumer page, may be writable;
- *   EVENTLINE_MMAP_RING_PGOFF: the producer page, then the data twice,
- *	read-only (VM_MAYWRITE cleared, so mprotect cannot change that).
+ *   EVENTLINE_MMAP_RING_PGOFF: the producer page, alone or followed by the
+ *	data twice, read-only (VM_MAYWRITE cleared, so mprotect cannot
+ *	change that).
  * Every page is inserted at mmap time (no fault handler, no use of
  * page->mapping), as io_uring and the BPF ring buffer do.
  */
@@ -109,7 +110,8 @@ int evl_ring_mmap(struct evl_ring *ring, struct vm_area_struct *vma)
 	unsigned long nr = len >> PAGE_SHIFT;
 	struct page **pages;
 
-	if (!(vma->vm_flags & VM_SHARED))
+	/* Private copies of the pages would never see the other side. */
+	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	switch (vma->vm_pgoff) {
 	case EVENTLINE_MMAP_CONSUMER_PGOFF:
@@ -118,7 +120,9 @@ int evl_ring_mmap(struct evl_ring *ring, struct vm_area_struct *vma)
 		pages = &ring->cons_page;
 		break;
 	case EVENTLINE_MMAP_RING_PGOFF:
-		if (len != PAGE_SIZE + 2 * (unsigned long)ring->size)
+		/* The producer page alone tells the ring's size. */
+		if (len != PAGE_SIZE &&
+		    len != PAGE_SIZE + 2 * (unsigned long)ring->size)
 			return -EINVAL;
 		if (vma->vm_flags & VM_WRITE)
 			return -EPERM;

@@ -58,7 +58,7 @@
 #define EVENTLINE_RECORD_ALIGN		8
 
 /* Raised when the ABI gains something a caller may want to probe for. */
-#define EVENTLINE_API_VERSION		1
+#define EVENTLINE_API_VERSION		2
 
 /* Names are NUL-terminated, printable, non-blank ASCII, unique per user ns. */
 #define EVENTLINE_NAME_MAX		64
@@ -199,7 +199,9 @@ struct eventline_line_create {
  * register is not subscribed to it; -EACCES the line's mode denies the
  * caller; -EINVAL both or neither of @id and @name given, bad name;
  * -EEXIST (SUBSCRIBE) already subscribed to this line; -ENOSPC (SUBSCRIBE)
- * the line has max_registers_per_line subscribers.
+ * the line has max_registers_per_line subscribers; -ENOBUFS (SUBSCRIBE)
+ * the register's ring is too full to set aside room for the line's
+ * LINE_CLOSED record (read, then retry).
  */
 struct eventline_line_ref {
 	__u32 size;
@@ -216,8 +218,8 @@ struct eventline_line_ref {
  * @queue_len:	in: records the queue holds, 0 for default_queue_len,
  *		at most max_queue_len
  * @__reserved:	must be 0
- * @ring_size:	in: bytes of record storage, a power of two from 4096 to
- *		max_ring_size; 0 picks room for queue_len records of up to
+ * @ring_size:	in: bytes of record storage, a power of two from the page
+ *		size (4096 on x86) to max_ring_size; 0 picks room for queue_len records of up to
  *		8 bytes of payload (64 bytes each) and for two records of
  *		max_payload, plus the META reserve, rounded up to a power of
  *		two and capped at max_ring_size (GET_INFO default_ring_size
@@ -398,10 +400,12 @@ struct eventline_uring_cmd {
  *   ring = mmap(NULL, page + 2 * ring_size, PROT_READ, MAP_SHARED, fd,
  *		 EVENTLINE_MMAP_RING_PGOFF * page);
  *
- * The second mapping starts with struct eventline_ring_producer (whose
- * @size is the ring size, so it can be mapped in two steps), followed at
- * one page by the ring's bytes, mapped twice in a row so that a record
- * never wraps.  Records are exactly those read() returns.  To read:
+ * The second mapping starts with struct eventline_ring_producer, followed
+ * at one page by the ring's bytes, mapped twice in a row so that a record
+ * never wraps.  Mapping just that first page (length one page) is allowed
+ * too, to learn the ring's @size.  Both mappings must be MAP_SHARED; the
+ * register fd is opened read-write for the consumer page's sake (write()
+ * on it fails with -EINVAL).  Records are exactly those read() returns.  To read:
  *
  *   prod = __atomic_load_n(&producer->pos, __ATOMIC_ACQUIRE);
  *   for (pos = consumer->pos; pos != prod; pos += rec->size)
