@@ -5,7 +5,7 @@
 #   make                 module (for KVER), library, examples, selftests
 #   make check           unit tests + selftests in a VM on every supported kernel
 #   make demo            boot a VM with the module and run examples/demo
-#   make bench           boot a VM and run examples/elbench (figures, not tests)
+#   make bench           examples/elbench in a VM per kernel; figures in results/
 #   make vmtest          selftests in a VM on KVER only (FILTER=name to pick)
 #   make deps            install build and test dependencies (Debian 12, root)
 #   make install         library, headers, udev rule; module-install for KVER
@@ -28,13 +28,17 @@ DESTDIR ?=
 UDEVDIR ?= /lib/udev
 
 MODULE_SOURCES := $(wildcard module/*.c module/*.h) module/Kbuild
+# The test module selftests/kpost_test drives, built beside eventline.
+KPOST_SOURCES := selftests/kmod/Kbuild selftests/kmod/evl_kpost.c \
+	selftests/kmod/evl_kpost.h
+KPOST_DIR := $(KBUILD_DIR)/selftests/kmod
 
 .PHONY: all module lib examples selftests check vmtest demo bench deps install \
 	module-install dkms-install style clean
 
 all: module lib examples selftests
 
-module: $(KBUILD_DIR)/module/eventline.ko
+module: $(KBUILD_DIR)/module/eventline.ko $(KPOST_DIR)/evl_kpost.ko
 
 $(KBUILD_DIR)/module/eventline.ko: $(MODULE_SOURCES) include/uapi/linux/eventline.h include/linux/eventline_kernel.h Kbuild
 	@test -n "$(KVER)" || { echo "no supported kernel headers found; run 'make deps'" >&2; exit 1; }
@@ -43,6 +47,16 @@ $(KBUILD_DIR)/module/eventline.ko: $(MODULE_SOURCES) include/uapi/linux/eventlin
 	@ln -sf $(CURDIR)/Kbuild $(KBUILD_DIR)/Kbuild
 	@for f in $(MODULE_SOURCES); do ln -sf $(CURDIR)/$$f $(KBUILD_DIR)/$$f; done
 	$(MAKE) -C $(KDIR) M=$(KBUILD_DIR) W=1 modules
+
+# A separate external module: it links against eventline's exports through
+# the Module.symvers that eventline's build wrote.  kbuild does not see
+# those symbol versions change, so a new eventline.ko means a full rebuild.
+$(KPOST_DIR)/evl_kpost.ko: $(KPOST_SOURCES) $(KBUILD_DIR)/module/eventline.ko
+	@mkdir -p $(KPOST_DIR)
+	@rm -f $(KPOST_DIR)/*.o $(KPOST_DIR)/*.ko $(KPOST_DIR)/*.mod*
+	@for f in $(KPOST_SOURCES); do ln -sf $(CURDIR)/$$f $(KBUILD_DIR)/$$f; done
+	$(MAKE) -C $(KDIR) M=$(KPOST_DIR) W=1 \
+		KBUILD_EXTRA_SYMBOLS=$(KBUILD_DIR)/Module.symvers modules
 
 lib:
 	$(MAKE) -C lib
@@ -62,8 +76,9 @@ vmtest: module lib examples selftests
 demo: module lib examples
 	bash scripts/vm-run.sh --kver $(KVER) --mode demo
 
-bench: module lib examples
-	bash scripts/vm-run.sh --kver $(KVER) --mode demo --program elbench
+# Every supported kernel, one VM boot each; figures land in results/.
+bench: lib examples
+	bash scripts/bench.sh
 
 deps:
 	bash scripts/install-deps.sh

@@ -24,7 +24,8 @@
  *	sub->state is also read locklessly (READ_ONCE) under reg->mutex,
  *	where only a line's close can change it, from LIVE to ENDED.
  *
- * Nesting: read_mutex -> reg->mutex -> line->lock -> reg->lock.  Closing a
+ * Nesting: read_mutex -> reg->mutex -> line->lock -> reg->lock, and
+ * line->lock -> line->post_lock (the joining sequence number).  Closing a
  * line wakes readers under line->lock; no poster ever waits on it.
  */
 #include <linux/rculist.h>
@@ -32,6 +33,7 @@
 #include <linux/slab.h>
 
 #include "chain.h"
+#include "deliver.h"
 #include "event.h"
 #include "limits.h"
 #include "line.h"
@@ -75,6 +77,11 @@ int evl_chain_subscribe(struct evl_register *reg, struct evl_line *line)
 	else
 		err = evl_register_attach(reg, sub);
 	if (!err) {
+		/*
+		 * Events numbered before now, even if not yet delivered, are
+		 * not this subscription's: it joins at the next number.
+		 */
+		sub->from_seq = evl_line_next_seq(line);
 		list_add_tail_rcu(&sub->chain_node, &line->chain);
 		sub->on_chain = true;
 		WRITE_ONCE(line->nr_subs, line->nr_subs + 1);
@@ -130,6 +137,8 @@ int evl_chain_unsubscribe(struct evl_register *reg, u64 line_id)
 		if (sub->line->id != line_id ||
 		    READ_ONCE(sub->state) != EVL_SUB_LIVE)
 			continue;
+		/* What was posted before the call still arrives. */
+		evl_line_wait_delivered(sub->line);
 		evl_chain_unlink(sub);
 		/* The line may have closed since we looked. */
 		if (!evl_register_detach(reg, sub))

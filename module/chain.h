@@ -26,6 +26,7 @@ struct evl_sub {
 	struct evl_register *reg;
 	bool on_chain;			/* line->lock */
 	enum evl_sub_state state;	/* written under reg->lock */
+	u64 from_seq;			/* first event it receives */
 	struct rcu_head rcu;
 };
 

@@ -39,8 +39,14 @@
  *	empty, so every staged event is delivered by the role holder that
  *	found it there: none is stranded, and sequence order holds.
  *
- * Order: post_lock nests nothing.  The deliverer takes, without post_lock,
- * RCU -> reg->lock (register.c).
+ * Order: post_lock nests nothing but is taken inside line->lock (chain.c
+ * reads the next sequence number when it adds a subscription).  The
+ * deliverer takes, without post_lock, RCU -> reg->lock (register.c).
+ *
+ * Subscriptions and staged events: a subscription receives the events
+ * numbered from the moment it joined (sub->from_seq, read under post_lock
+ * with the chain insertion), even those still staged then; UNSUBSCRIBE
+ * first waits for @delivered_seq to pass the events posted before it.
  */
 #include <linux/irq_work.h>
 #include <linux/pid.h>
@@ -213,6 +219,7 @@ static unsigned int evl_drain_batch(struct evl_line *line)
 		nr++;
 	}
 	evl_chain_deliver(line, evs, nr);
+	WRITE_ONCE(line->delivered_seq, evs[nr - 1].seq);
 	for (i = 0; i < nr; i++)
 		put_pid(evs[i].pid);
 	evl_ring_consume(staging, cons + off);
@@ -315,6 +322,7 @@ int evl_post_events(struct evl_line *line, struct evl_event *evs,
 		 */
 		if (!line->delivering && list_empty(&line->chain)) {
 			evl_stamp(line, evs, nr);
+			WRITE_ONCE(line->delivered_seq, line->seq);
 			raw_spin_unlock_irqrestore(&line->post_lock, irqflags);
 			return 0;
 		}
@@ -324,6 +332,7 @@ int evl_post_events(struct evl_line *line, struct evl_event *evs,
 			raw_spin_unlock_irqrestore(&line->post_lock, irqflags);
 
 			evl_chain_deliver(line, evs, nr);
+			WRITE_ONCE(line->delivered_seq, evs[nr - 1].seq);
 			evl_drain(line, EVL_POSTER_BUDGET);
 			return 0;
 		}
@@ -365,6 +374,7 @@ int evl_post_atomic(struct evl_line *line, struct evl_event *ev)
 	}
 	if (!line->delivering && list_empty(&line->chain)) {
 		evl_stamp(line, ev, 1);
+		WRITE_ONCE(line->delivered_seq, line->seq);
 		raw_spin_unlock_irqrestore(&line->post_lock, flags);
 		return 0;
 	}
@@ -382,6 +392,36 @@ int evl_post_atomic(struct evl_line *line, struct evl_event *ev)
 	if (kick)
 		irq_work_queue(&line->deliver_kick);
 	return 0;
+}
+
+/* The sequence number the next post on @line will get. */
+u64 evl_line_next_seq(struct evl_line *line)
+{
+	unsigned long flags;
+	u64 seq;
+
+	raw_spin_lock_irqsave(&line->post_lock, flags);
+	seq = line->seq + 1;
+	raw_spin_unlock_irqrestore(&line->post_lock, flags);
+	return seq;
+}
+
+/**
+ * evl_line_wait_delivered() - wait until every event posted so far is in
+ *			       every register of the chain
+ * @line:	the line
+ *
+ * Bounded: deliveries never wait for readers.  For UNSUBSCRIBE, so that
+ * what was posted before it still arrives, as it did before the call.
+ *
+ * Context: process context, no spinlock held; may sleep.
+ */
+void evl_line_wait_delivered(struct evl_line *line)
+{
+	u64 seq = evl_line_next_seq(line) - 1;
+
+	/* Written by the role holder, which wakes post_wq as it lets go. */
+	wait_event(line->post_wq, READ_ONCE(line->delivered_seq) >= seq);
 }
 
 /*

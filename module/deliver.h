@@ -23,5 +23,7 @@ int evl_post_events(struct evl_line *line, struct evl_event *evs,
 		    unsigned int nr, unsigned int flags);
 int evl_post_atomic(struct evl_line *line, struct evl_event *ev);
 void evl_line_quiesce(struct evl_line *line);
+u64 evl_line_next_seq(struct evl_line *line);
+void evl_line_wait_delivered(struct evl_line *line);
 
 #endif /* _EVL_DELIVER_H */

@@ -40,6 +40,7 @@ struct evl_line {
 	bool dead;			/* owner gone; set under post_lock */
 	bool delivering;		/* the deliverer role is taken */
 	u64 seq;			/* last sequence number */
+	u64 delivered_seq;		/* last one in every register */
 	u64 staging_drops;		/* kernel posts with no staging room */
 	struct evl_ring staging;	/* posts waiting for the deliverer */
 	wait_queue_head_t post_wq;	/* posters waiting for room or role */

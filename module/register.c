@@ -231,7 +231,7 @@ void evl_register_enqueue(struct evl_sub *sub, const struct evl_event *evs,
 			  unsigned int nr, unsigned int *direct_wakes)
 {
 	struct evl_register *reg = sub->reg;
-	bool wake = false, first_loss = false;
+	bool wake = false, first_loss = false, published;
 	struct evl_who who = {};
 	struct eventline_record rec;
 	unsigned int i;
@@ -248,6 +248,9 @@ void evl_register_enqueue(struct evl_sub *sub, const struct evl_event *evs,
 	for (i = 0; i < nr; i++) {
 		u32 size = evl_record_size(evs[i].payload_len);
 
+		/* Posted before the subscription, delivered after it. */
+		if (evs[i].seq < sub->from_seq)
+			continue;
 		if (!evl_register_admit(reg, &pos, size, queued)) {
 			first_loss |= evl_register_count_lost(reg);
 			continue;
@@ -260,13 +263,14 @@ void evl_register_enqueue(struct evl_sub *sub, const struct evl_event *evs,
 		reg->ev_end[reg->ev_head++ & reg->ev_mask] = pos;
 		queued++;
 	}
-	if (pos != reg->ring.prod)
+	published = pos != reg->ring.prod;
+	if (published)
 		evl_ring_publish(&reg->ring, pos);
 	/*
 	 * Losses wake a reader below its wakeup_records too: it must drain
 	 * the ring for the OVERFLOW record to come, and queueing to resume.
 	 */
-	if (pos != reg->ring.prod || first_loss)
+	if (published || first_loss)
 		wake = evl_register_want_wake(reg, first_loss ? U32_MAX : queued);
 	/*
 	 * Queued under reg->lock, so that release, which ends the

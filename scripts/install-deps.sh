@@ -5,7 +5,8 @@
 # the stock 6.1 kernel and the newest 6.12 kernel from bookworm-security
 # (headers to build against, images to boot in QEMU), QEMU itself, the
 # busybox initramfs tools, the libraries libeventline links against, and
-# clang with libFuzzer for the decoder fuzzer.
+# clang with libFuzzer for the decoder fuzzer, python3 and gnuplot for
+# make bench's reports.
 #
 # Idempotent: packages already installed are left alone.  The 6.12 kernel is
 # taken through Debian's linux-{headers,image}-6.12-amd64 meta-packages, which
@@ -19,6 +20,7 @@ pkgs=(
 	qemu-system-x86 busybox-static cpio kmod
 	liburing-dev libnl-genl-3-dev libnl-3-dev check sparse
 	clang libclang-rt-14-dev
+	python3 gnuplot-nox
 )
 
 missing=()

@@ -7,8 +7,8 @@
 #
 #   scripts/vm-run.sh --kver KVER --mode test|demo [--program NAME] [--out DIR]
 #                     [--timeout SECS] [--test-timeout SECS]
-#                     [--filter NAME]... [--module FILE] [--kernel IMAGE]
-#                     [--tcg-thread single|multi]
+#                     [--filter NAME]... [--module FILE] [--kpost FILE]
+#                     [--kernel IMAGE] [--tcg-thread single|multi]
 #
 #   --kver KVER         kernel release to boot, as printed by scripts/kernels.sh
 #   --mode test         insmod, every selftest, rmmod (the default)
@@ -22,6 +22,8 @@
 #                       it as a shell glob); may be given more than once
 #   --module FILE       module to load instead of build/KVER/module/eventline.ko
 #                       (e.g. one built for the debug kernel)
+#   --kpost FILE        test module for kpost_test instead of
+#                       build/KVER/selftests/kmod/evl_kpost.ko
 #   --kernel IMAGE      kernel to boot instead of /boot/vmlinuz-KVER (e.g. the
 #                       debug kernel's bzImage; KVER is then its release and
 #                       the module's dependencies, if any, must be built in)
@@ -29,9 +31,10 @@
 #                       see the note at the qemu command below
 #
 # Inputs come from the build tree: build/KVER/module/eventline.ko,
-# lib/libeventline.so*, the selftests named by `make -s -C selftests list`
-# and the executables in examples/.  Nothing is built here; a missing input
-# is an error.
+# lib/libeventline.so*, the selftests named by `make -s -C selftests list`,
+# the executables in examples/ and, when kpost_test is to run, its test
+# module build/KVER/selftests/kmod/evl_kpost.ko.  Nothing is built here; a
+# missing input is an error.
 #
 # Outputs in DIR: initramfs/ and initramfs.cpio.gz, console.log (ttyS0: the
 # kernel console), results.log (ttyS1: all the guest harness and tests print),
@@ -58,6 +61,7 @@ usage() {
 }
 
 kver='' mode=test program=demo out='' timeout=600 test_timeout=180 module='' kernel=''
+kpost=''
 tcg_thread=${EL_TCG_THREAD:-single}
 filters=()
 while [ $# -gt 0 ]; do
@@ -70,6 +74,7 @@ while [ $# -gt 0 ]; do
 	--test-timeout) test_timeout=${2:?}; shift ;;
 	--filter) filters+=("${2:?}"); shift ;;
 	--module) module=${2:?}; shift ;;
+	--kpost) kpost=${2:?}; shift ;;
 	--kernel) kernel=${2:?}; shift ;;
 	--tcg-thread) tcg_thread=${2:?}; shift ;;
 	-h | --help) usage ;;
@@ -94,6 +99,7 @@ kernel=${kernel:-/boot/vmlinuz-$kver}
 kernel=$(realpath "$kernel")
 module=${module:-$root/build/$kver/module/eventline.ko}
 [ -f "$module" ] || die "module $module not built (make module KVER=$kver)"
+kpost=${kpost:-$root/build/$kver/selftests/kmod/evl_kpost.ko}
 out=${out:-$root/build/$kver/vm}
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (scripts/install-deps.sh)"
 busybox=/bin/busybox
@@ -206,6 +212,11 @@ if [ "$mode" = test ]; then
 	done
 	[ -s "$stage/selftests/.list" ] ||
 		die "no selftests to run${filters[*]:+ (filter: ${filters[*]})}"
+	if grep -qx kpost_test "$stage/selftests/.list"; then
+		[ -f "$kpost" ] ||
+			die "test module $kpost not built (make module KVER=$kver)"
+		cp "$kpost" "$stage/evl_kpost.ko"
+	fi
 else
 	[ -x "$stage/examples/$program" ] ||
 		die "examples/$program not built (make -C examples)"
@@ -289,6 +300,24 @@ unload_module() {
 	fi
 }
 
+# kpost_test drives evl_kpost, a test module that owns a kernel line.  It
+# is loaded for that program only, so no other test sees its line and
+# module_test finds nothing but its own references on eventline.  Unloading
+# it is kpost_test's last check; if the program did not get that far, the
+# module is removed here, before the next test runs.
+run_kpost_test() {
+	if insmod /evl_kpost.ko; then
+		echo "ok - insmod evl_kpost"
+	else
+		echo "not ok - insmod evl_kpost"
+	fi
+	run_prog "$@"
+	if [ -d /sys/module/evl_kpost ]; then
+		echo "# kpost_test left evl_kpost loaded; removing it"
+		rmmod evl_kpost || echo "not ok - rmmod evl_kpost"
+	fi
+}
+
 # run_prog LABEL DIR PROG: run one program under its own timeout, its output
 # framed by BEGIN/END lines.  The leading newline keeps the END marker on a
 # line of its own even if the program's last line had none.
@@ -323,7 +352,11 @@ main() {
 			run_prog "$EL_PROGRAM" /examples "$EL_PROGRAM"
 		else
 			while IFS= read -r t; do
-				[ -n "$t" ] && run_prog "$t" /selftests "$t"
+				case $t in
+				'') ;;
+				kpost_test) run_kpost_test "$t" /selftests "$t" ;;
+				*) run_prog "$t" /selftests "$t" ;;
+				esac
 			done </selftests/.list
 		fi
 		unload_module

@@ -19,7 +19,9 @@
  *    caller's size; fds come back with the EVENTLINE_FD_* flags asked for;
  *  - every record read is well formed, and per register and line the
  *    sequence numbers only grow and nothing follows LINE_CLOSED;
- *  - POST sequence numbers per line only grow;
+ *  - POST and POST_BATCH sequence numbers per line only grow; a batch
+ *    returns its count and never writes its entries; a register's ring
+ *    is the size asked for (or GET_INFO's default_ring_size);
  *  - a known sequence (create, register, subscribe, post, overflow, close,
  *    read back) run every few hundred operations gives exactly the
  *    expected records ("sanity oracle");
@@ -79,6 +81,7 @@
 #define FZ_HANG_SECS	30	/* one op taking this long is a hang */
 #define FZ_REG_TRACK	16	/* lines tracked per register */
 #define FZ_ERRNO_MAX	160
+#define FZ_ENT_PAGES	8	/* POST_BATCH entries, then a guard page */
 
 enum fz_kind {
 	FZ_CTL,
@@ -130,7 +133,7 @@ struct fz_stats {
 	unsigned long oracles;
 	unsigned long children;
 	unsigned long ok;
-	unsigned long ok_cmd[7];	/* successes per fz_cmds[] entry */
+	unsigned long ok_cmd[8];	/* successes per fz_cmds[] entry */
 	unsigned long records;		/* records read and checked */
 	unsigned long err[FZ_ERRNO_MAX];
 };
@@ -147,6 +150,15 @@ static struct {
 	unsigned char *guard;	/* ... followed by this PROT_NONE page */
 	unsigned char *ro;	/* a read-only page, PROT_NONE after it */
 	unsigned char *snap;	/* copy of rw before an ioctl */
+	/* POST_BATCH entries live here, a PROT_NONE page after them */
+	unsigned char *ents, *ents_end, *ents_snap;
+	/* the entries fz_build_valid() laid out last */
+	struct {
+		unsigned char *at;
+		uint32_t count;		/* entries wholly in readable memory */
+		uint32_t entry_size;
+		uint64_t total;		/* payload bytes */
+	} batch;
 	bool is_child;
 	pid_t child;
 	unsigned long ops_left;
@@ -382,10 +394,15 @@ static const struct fz_cmd fz_cmds[] = {
 	{ "UNSUBSCRIBE", EVENTLINE_IOC_UNSUBSCRIBE, K(FZ_REG),
 	  sizeof(struct eventline_line_ref), EVENTLINE_LINE_REF_SIZE_VER0,
 	  FZ_E(ENOENT), 0, 0 },
+	/* EAGAIN: a non-blocking fd finding the staging ring full. */
 	{ "POST", EVENTLINE_IOC_POST, K(FZ_OWNER) | K(FZ_POSTER),
 	  sizeof(struct eventline_post), EVENTLINE_POST_SIZE_VER0,
-	  FZ_E(EMSGSIZE) | FZ_E(EPIPE),
+	  FZ_E(EMSGSIZE) | FZ_E(EPIPE) | FZ_E(EAGAIN),
 	  offsetof(struct eventline_post, seq), 8 },
+	{ "POST_BATCH", EVENTLINE_IOC_POST_BATCH, K(FZ_OWNER) | K(FZ_POSTER),
+	  sizeof(struct eventline_post_batch), EVENTLINE_POST_BATCH_SIZE_VER0,
+	  FZ_E(EMSGSIZE) | FZ_E(EPIPE) | FZ_E(EAGAIN),
+	  offsetof(struct eventline_post_batch, first_seq), 8 },
 };
 
 enum {
@@ -396,6 +413,7 @@ enum {
 	FZ_SUBSCRIBE,
 	FZ_UNSUBSCRIBE,
 	FZ_POST,
+	FZ_POST_BATCH,
 	FZ_NCMDS,
 };
 
@@ -683,6 +701,66 @@ static uint32_t fz_fd_flags(void)
 	return f | (fz_chance(80) ? EVENTLINE_FD_CLOEXEC : 0);
 }
 
+/* A valid payload of @len bytes: somewhere in the rw pages. */
+static uint64_t fz_payload_ptr(uint32_t len)
+{
+	return (uintptr_t)fz.rw + fz_below(2 * fz.pg - len + 1);
+}
+
+/* Entries of a valid batch at @at, fz.batch describing them. */
+static void fz_lay_entries(unsigned char *at, uint32_t count,
+			   uint32_t entry_size, bool big)
+{
+	uint64_t room = fz.info.max_post_batch_bytes;
+	uint32_t i;
+
+	fz.batch.at = at;
+	fz.batch.count = count;
+	fz.batch.entry_size = entry_size;
+	fz.batch.total = 0;
+	for (i = 0; i < count; i++) {
+		struct eventline_post_entry e = {
+			.type = fz_below(EVENTLINE_TYPE_MAX + 1),
+			.payload_len = big ? fz.info.max_payload :
+				       fz_chance(5) ? fz.info.max_payload :
+				       fz_below(200),
+		};
+
+		if (!big && e.payload_len > room - fz.batch.total)
+			e.payload_len = 0;
+		if (e.payload_len || fz_chance(50))
+			e.payload = fz_payload_ptr(e.payload_len);
+		fz.batch.total += e.payload_len;
+		memset(at + (size_t)i * entry_size, 0, entry_size);
+		memcpy(at + (size_t)i * entry_size, &e, sizeof(e));
+	}
+}
+
+/*
+ * A valid POST_BATCH: a few entries, now and then as many as allowed (or
+ * as fit the entries area), mostly of the size this header knows, else
+ * bigger with a zero tail; anywhere in the entries area, aligned or not.
+ */
+static void fz_build_batch(struct eventline_post_batch *a)
+{
+	static const uint32_t sizes[] = { 24, 32, 64, 136, 4096 };
+	size_t area = fz.ents_end - fz.ents;
+	uint32_t es, count, most;
+
+	es = fz_chance(70) ? sizeof(struct eventline_post_entry) :
+			     sizes[fz_below(TU_ARRAY_SIZE(sizes))];
+	most = area / es < fz.info.max_post_batch ? area / es :
+						    fz.info.max_post_batch;
+	count = fz_chance(5) ? most : 1 + fz_below(8 < most ? 8 : most);
+	memset(fz.ents, 0, area);
+	fz_lay_entries(fz.ents + fz_below(area - (size_t)count * es + 1), count,
+		       es, false);
+	a->size = sizeof(*a);
+	a->count = count;
+	a->entry_size = es;
+	a->entries = (uintptr_t)fz.batch.at;
+}
+
 /* Build a valid struct for fz_cmds[@c] in @buf. */
 static void fz_build_valid(unsigned int c, void *buf)
 {
@@ -721,11 +799,27 @@ static void fz_build_valid(unsigned int c, void *buf)
 	case FZ_REGISTER_CREATE: {
 		struct eventline_register_create *a = buf;
 		static const uint32_t lens[] = { 0, 1, 2, 3, 4, 7, 8, 16, 33 };
+		uint32_t qlen;
 
 		a->size = sizeof(*a);
-		a->flags = fz_fd_flags();
+		a->flags = fz_fd_flags() |
+			   (fz_chance(20) ? EVENTLINE_REGISTER_WAKE_ALWAYS : 0);
 		a->queue_len = fz_chance(2) ? fz.info.max_queue_len :
 					      lens[fz_below(TU_ARRAY_SIZE(lens))];
+		/*
+		 * Mostly the default ring; else 4 KiB..1 MiB, or rarely the
+		 * largest allowed while that is modest (the VM has 1 GiB).
+		 */
+		if (fz_chance(30))
+			a->ring_size = 4096U << fz_below(9);
+		else if (fz_chance(1) && fz.info.max_ring_size <= 16 << 20)
+			a->ring_size = fz.info.max_ring_size;
+		if (a->ring_size > fz.info.max_ring_size)
+			a->ring_size = fz.info.max_ring_size;
+		qlen = a->queue_len ? a->queue_len : fz.info.default_queue_len;
+		if (fz_chance(30))
+			a->wakeup_records = fz_chance(20) ? qlen :
+					    fz_below(qlen + 1);
 		break;
 	}
 	case FZ_POST: {
@@ -740,6 +834,9 @@ static void fz_build_valid(unsigned int c, void *buf)
 				     fz_below(2 * fz.pg - a->payload_len + 1);
 		break;
 	}
+	case FZ_POST_BATCH:
+		fz_build_batch(buf);
+		break;
 	}
 }
 
@@ -750,6 +847,7 @@ struct fz_arg {
 	bool plain;		/* in the rw pages: snapshot and compare */
 	uint32_t usize;		/* the size field as set */
 	int predict;		/* errno one mutation promises, or 0 */
+	bool late;		/* ... found only after output is probed */
 	unsigned int nmut;
 	char mut[96];
 };
@@ -820,6 +918,147 @@ static void fz_mutate_size(const struct fz_cmd *c, struct fz_arg *a)
 	fz_mut_note(a, "size-zero-tail", s > a->avail ? EFAULT : 0);
 }
 
+/* Entry @k of the batch fz_build_valid() laid out. */
+static struct eventline_post_entry *fz_entry(uint32_t k)
+{
+	return (void *)(fz.batch.at + (size_t)k * fz.batch.entry_size);
+}
+
+/* Give entry @k @len bytes of payload at @ptr, within the total allowed. */
+static void fz_entry_payload(uint32_t k, uint32_t len, uint64_t ptr)
+{
+	struct eventline_post_entry *e = fz_entry(k);
+	uint64_t others = fz.batch.total - e->payload_len;
+
+	if (len > fz.info.max_post_batch_bytes - others)
+		len = 1;
+	fz.batch.total = others + len;
+	e->payload_len = len;
+	e->payload = ptr;
+}
+
+/*
+ * One thing wrong with a valid batch (struct or entries), and what the
+ * header says it gives.  Entries are checked in order before any payload
+ * is copied and before anything is posted, so even on a closed line the
+ * batch fails for its own fault first.
+ */
+static void fz_mutate_batch(struct eventline_post_batch *s, struct fz_arg *a)
+{
+	uint32_t k = fz_below(fz.batch.count), es = fz.batch.entry_size, n;
+	struct eventline_post_entry *e = fz_entry(k);
+	unsigned int what = fz_below(14);
+	unsigned char *old = fz.batch.at;
+	const char *why;
+	size_t fits;
+
+	/* An earlier mutation left no entry to change (see case 4). */
+	if (!fz.batch.count && what >= 4)
+		what = 13;
+	/*
+	 * Entries are read after the output field is probed: in a struct
+	 * that cannot be written, EFAULT comes first.
+	 */
+	if (what >= 4 && what <= 11)
+		a->late = true;
+	switch (what) {
+	case 0:
+		s->count = 0;
+		fz_mut_note(a, "count=0", EINVAL);
+		return;
+	case 1:
+		s->count = fz.info.max_post_batch + 1 +
+			   (fz_chance(50) ? 0 :
+			    fz_below(~0U - fz.info.max_post_batch));
+		fz_mut_note(a, "count>max", EINVAL);
+		return;
+	case 2:
+		switch (fz_below(3)) {
+		case 0:
+			s->entry_size =
+				fz_below(EVENTLINE_POST_ENTRY_SIZE_VER0);
+			break;
+		case 1:
+			s->entry_size = 17 + fz_below(fz.pg - 17);
+			if (!(s->entry_size % 8))
+				s->entry_size++;
+			break;
+		default:
+			s->entry_size = fz.pg + 1 + fz_below(~0U - fz.pg);
+			break;
+		}
+		fz_mut_note(a, "entry_size", EINVAL);
+		return;
+	case 3:
+		s->entries = fz_bad_ptr(&why);
+		fz_mut_note(a, "entries-bad-ptr", EFAULT);
+		return;
+	case 4:	/* the last entry runs into the guard page */
+		fits = 1 + fz_below(es - 1);
+		fz.batch.at = fz.ents_end - (size_t)(fz.batch.count - 1) * es -
+			      fits;
+		memmove(fz.batch.at, old,
+			(size_t)(fz.batch.count - 1) * es + fits);
+		s->entries = (uintptr_t)fz.batch.at;
+		/* The last one is cut by the guard: leave it alone. */
+		fz.batch.count--;
+		fz_mut_note(a, "entries-straddle", EFAULT);
+		return;
+	case 5:
+		e->flags = 1 + fz_below(0xffff);
+		fz_mut_note(a, "entry-flags", EINVAL);
+		return;
+	case 6:
+		e->type = EVENTLINE_TYPE_MAX + 1 +
+			  fz_below(0xffff - EVENTLINE_TYPE_MAX);
+		fz_mut_note(a, "entry-type", EINVAL);
+		return;
+	case 7:
+		e->payload_len = fz.info.max_payload + 1 +
+				 (fz_chance(50) ? 0 :
+				  fz_below(~0U - fz.info.max_payload));
+		fz_mut_note(a, "entry-payload_len>max", EMSGSIZE);
+		return;
+	case 8:	/* every payload valid, too many bytes in all */
+		n = fz.info.max_post_batch_bytes / fz.info.max_payload + 1;
+		if (n > fz.info.max_post_batch ||
+		    (size_t)n * sizeof(*e) > (size_t)(fz.ents_end - fz.ents))
+			break;
+		fz_lay_entries(fz.ents, n, sizeof(*e), true);
+		s->count = n;
+		s->entry_size = sizeof(*e);
+		s->entries = (uintptr_t)fz.ents;
+		fz_mut_note(a, "total>max_post_batch_bytes", EMSGSIZE);
+		return;
+	case 9:
+		if (es == sizeof(*e))
+			break;
+		((unsigned char *)e)[sizeof(*e) + fz_below(es - sizeof(*e))] =
+			1 + fz_below(255);
+		fz_mut_note(a, "entry-tail", E2BIG);
+		return;
+	case 10:
+		n = 1 + fz_below(fz.info.max_payload);
+		fz_entry_payload(k, n, fz_bad_ptr(&why));
+		fz_mut_note(a, "entry-payload-bad-ptr", EFAULT);
+		return;
+	case 11:
+		n = 2 + fz_below(fz.info.max_payload - 1);
+		fz_entry_payload(k, n, (uintptr_t)fz.guard - 1 -
+				       fz_below(n - 1));
+		fz_mut_note(a, "entry-payload-straddles", EFAULT);
+		return;
+	case 12:
+		fz_entry_payload(k, 0, fz_bad_ptr(&why));
+		fz_mut_note(a, "entry-len0-bad-ptr", 0);
+		return;
+	default:
+		break;
+	}
+	s->first_seq = fz_rand();	/* output only: ignored */
+	fz_mut_note(a, "first_seq-in", 0);
+}
+
 static void fz_mutate(unsigned int ci, struct fz_arg *a)
 {
 	const struct fz_cmd *c = &fz_cmds[ci];
@@ -831,12 +1070,29 @@ static void fz_mutate(unsigned int ci, struct fz_arg *a)
 		fz_mutate_size(c, a);
 		return;
 	}
-	if (what == 1) {	/* flags: an unknown bit */
-		uint32_t *flags = (uint32_t *)(p + 4);
-		bool fdflags = ci == FZ_LINE_CREATE || ci == FZ_LINE_OPEN ||
-			       ci == FZ_REGISTER_CREATE;
+	if (what == 1) {	/* flags: a bit GET_INFO does not advertise */
+		uint32_t *flags = (uint32_t *)(p + 4), valid = 0;
 
-		bit = fdflags ? 2 + fz_below(30) : fz_below(32);
+		switch (ci) {
+		case FZ_LINE_CREATE:
+			valid = fz.info.line_create_flags;
+			break;
+		case FZ_LINE_OPEN:
+			valid = fz.info.line_open_flags;
+			break;
+		case FZ_REGISTER_CREATE:
+			valid = fz.info.register_flags;
+			break;
+		case FZ_SUBSCRIBE:
+			valid = fz.info.subscribe_flags;
+			break;
+		case FZ_POST:
+			valid = fz.info.post_flags;
+			break;
+		}
+		do
+			bit = fz_below(32);
+		while (valid & (1U << bit));
 		*flags |= 1U << bit;
 		fz_mut_note(a, "flags", EINVAL);
 		return;
@@ -903,17 +1159,45 @@ static void fz_mutate(unsigned int ci, struct fz_arg *a)
 	}
 	case FZ_REGISTER_CREATE: {
 		struct eventline_register_create *s = (void *)p;
+		uint32_t max = fz.info.max_ring_size, qlen;
 
-		if (what & 1) {
+		switch (fz_below(6)) {
+		case 0:
 			s->__reserved = 1 + fz_below(~0U);
 			fz_mut_note(a, "reserved", EINVAL);
-		} else {
+			return;
+		case 1:
 			s->queue_len = fz.info.max_queue_len + 1 +
 				       fz_below(~0U - fz.info.max_queue_len);
 			fz_mut_note(a, "queue_len", EINVAL);
+			return;
+		case 2:	/* in range, not a power of two */
+			s->ring_size = 4097 + fz_below(max - 4097);
+			if (!(s->ring_size & (s->ring_size - 1)))
+				s->ring_size++;
+			fz_mut_note(a, "ring_size-pow2", EINVAL);
+			return;
+		case 3:	/* below a page, powers of two included */
+			s->ring_size = fz_chance(50) ? 1U << fz_below(12) :
+						       1 + fz_below(4095);
+			fz_mut_note(a, "ring_size<4096", EINVAL);
+			return;
+		case 4:
+			s->ring_size = fz_chance(50) && max <= (1U << 30) ?
+				       max << 1 : max + 1 + fz_below(~0U - max);
+			fz_mut_note(a, "ring_size>max", EINVAL);
+			return;
+		default:
+			qlen = s->queue_len ? s->queue_len :
+					      fz.info.default_queue_len;
+			s->wakeup_records = qlen + 1 + fz_below(~0U - qlen);
+			fz_mut_note(a, "wakeup_records>queue_len", EINVAL);
+			return;
 		}
-		return;
 	}
+	case FZ_POST_BATCH:
+		fz_mutate_batch((void *)p, a);
+		return;
 	case FZ_POST: {
 		struct eventline_post *s = (void *)p;
 		const char *why;
@@ -1013,6 +1297,60 @@ static unsigned long fz_random_cmd(void)
 	return cmd;
 }
 
+/* @n events posted on @f's line from @first on: numbers only grow. */
+static void fz_check_seqs(const struct fz_fd *f, uint64_t first, uint32_t n)
+{
+	struct fz_line *l = f->line_id ? fz_line_find(f->line_id) : NULL;
+
+	if (!first)
+		fz_report("post gave seq 0");
+	if (l && first <= l->last_seq)
+		fz_report("post seq %llu after %llu on line %llu",
+			  (unsigned long long)first,
+			  (unsigned long long)l->last_seq,
+			  (unsigned long long)f->line_id);
+	if (l)
+		l->last_seq = first + n - 1;
+}
+
+/* A number from /proc/self/fdinfo/@fd after @key, or 0 if unreadable. */
+static unsigned int fz_fdinfo_uint(int fd, const char *key)
+{
+	char path[64], buf[1024], *p;
+	ssize_t n;
+	int f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = open(path, O_RDONLY | O_CLOEXEC);
+	if (f < 0)
+		return 0;	/* no /proc, or not ours to read as nobody */
+	n = read(f, buf, sizeof(buf) - 1);
+	close(f);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strstr(buf, key);
+	return p ? strtoul(p + strlen(key), NULL, 10) : 0;
+}
+
+/*
+ * A new register's ring is the size asked for, or for the default queue
+ * length GET_INFO's default_ring_size.
+ */
+static void fz_check_ring_size(int fd, const struct fz_arg *a)
+{
+	struct eventline_register_create rc = { 0 };
+	unsigned int want, got;
+
+	memcpy(&rc, a->ptr, a->usize < sizeof(rc) ? a->usize : sizeof(rc));
+	want = rc.ring_size ? rc.ring_size :
+	       !rc.queue_len ? fz.info.default_ring_size : 0;
+	got = fz_fdinfo_uint(fd, "ring_size:");
+	if (want && got && got != want)
+		fz_report("register of ring_size %u, queue_len %u has a ring of %u",
+			  rc.ring_size, rc.queue_len, got);
+}
+
 /* A successful ioctl: check what came back and adopt new fds. */
 static void fz_ioctl_ok(const struct fz_fd *f, unsigned int ci, long ret,
 			const struct fz_arg *a)
@@ -1043,10 +1381,12 @@ static void fz_ioctl_ok(const struct fz_fd *f, unsigned int ci, long ret,
 			fl = fcntl(ret, F_GETFL);
 			if (!!(fl & O_NONBLOCK) != !!(flags & EVENTLINE_FD_NONBLOCK))
 				fz_report("O_NONBLOCK %#x for flags %#x", fl, flags);
-			if (ci == FZ_REGISTER_CREATE && (fl & O_ACCMODE) != O_RDONLY)
+			if (ci == FZ_REGISTER_CREATE && (fl & O_ACCMODE) != O_RDWR)
 				fz_report("register fd access mode %#x", fl);
 		}
 		if (ci == FZ_REGISTER_CREATE) {
+			if (known)
+				fz_check_ring_size(ret, a);
 			fz_pool_add(ret, FZ_REG, 0, fz_regobj_new());
 			return;
 		}
@@ -1065,6 +1405,20 @@ static void fz_ioctl_ok(const struct fz_fd *f, unsigned int ci, long ret,
 		break;
 	}
 
+	if (ci == FZ_POST_BATCH) {
+		struct eventline_post_batch b;
+
+		if (!known) {
+			if (ret < 1 || ret > fz.info.max_post_batch)
+				fz_report("POST_BATCH returned %ld", ret);
+			return;
+		}
+		memcpy(&b, a->ptr, sizeof(b));
+		if (ret != b.count)
+			fz_report("POST_BATCH of %u returned %ld", b.count, ret);
+		fz_check_seqs(f, b.first_seq, b.count);
+		return;
+	}
 	if (ret != 0)
 		fz_report("%s returned %ld, not 0", fz_cmds[ci].name, ret);
 
@@ -1078,20 +1432,11 @@ static void fz_ioctl_ok(const struct fz_fd *f, unsigned int ci, long ret,
 		if (memcmp(&got, &fz.info, sizeof(got)))
 			fz_report("GET_INFO answered differently");
 	}
-	if (ci == FZ_POST && known && f->line_id) {
-		struct fz_line *l = fz_line_find(f->line_id);
+	if (ci == FZ_POST && known) {
 		uint64_t seq;
 
 		memcpy(&seq, a->ptr + offsetof(struct eventline_post, seq), 8);
-		if (!seq)
-			fz_report("POST gave seq 0");
-		if (l && seq <= l->last_seq)
-			fz_report("POST seq %llu after %llu on line %llu",
-				  (unsigned long long)seq,
-				  (unsigned long long)l->last_seq,
-				  (unsigned long long)f->line_id);
-		if (l)
-			l->last_seq = seq;
+		fz_check_seqs(f, seq, 1);
 	}
 }
 
@@ -1224,7 +1569,8 @@ static void fz_op_ioctl(void)
 			ASSERT_SYSOK(mprotect(fz.ro, fz.pg, PROT_READ));
 		arg = (uintptr_t)a.ptr;
 		/* Read-only or cut short: outputs may fault, do not guess. */
-		if (!a.plain && a.predict != EINVAL && a.predict != E2BIG)
+		if (!a.plain && (a.late ||
+				 (a.predict != EINVAL && a.predict != E2BIG)))
 			a.predict = 0;
 		if (room < 4)
 			a.predict = EFAULT;
@@ -1261,9 +1607,15 @@ static void fz_op_ioctl(void)
 		allowed = fz_common_errs | c->errs;
 	}
 
+	if (ci == FZ_POST_BATCH)
+		memcpy(fz.ents_snap, fz.ents, fz.ents_end - fz.ents);
 	ret = ioctl(f.fd, cmd, arg);
 	err = ret < 0 ? errno : 0;
 	fz_count(ret, err);
+	/* The entries are input only. */
+	if (ci == FZ_POST_BATCH &&
+	    memcmp(fz.ents_snap, fz.ents, fz.ents_end - fz.ents))
+		fz_report("POST_BATCH wrote into its entries");
 
 	if (a.predict == -1) {
 		/* No foreign driver knows our commands. */
@@ -1535,9 +1887,9 @@ static void fz_op_write(void)
 
 	switch (f.kind) {
 	case FZ_BADFD:
-	case FZ_REG:	/* opened O_RDONLY */
 		predict = EBADF;
 		break;
+	case FZ_REG:	/* read-write, for its mapping, but no write method */
 	case FZ_CTL:
 	case FZ_OWNER:
 	case FZ_POSTER:
@@ -1902,7 +2254,8 @@ static int fz_read_one(int reg, void *buf, size_t cap,
  * A known sequence, checked exactly: whatever the fuzzing did before, a
  * fresh line and register must behave as the header says.  Covers post
  * from owner and poster, payload sizes 0..max, queue overflow and its exact
- * count, LINE_CLOSED, EPIPE on a poster of a closed line, EOF and POLLHUP.
+ * count, a batch, LINE_CLOSED, EPIPE on a poster of a closed line, EOF and
+ * POLLHUP.
  */
 static void fz_oracle(void)
 {
@@ -1963,19 +2316,48 @@ static void fz_oracle(void)
 	EXPECT_EQ(read(reg, buf, cap), -1);
 	EXPECT_EQ(errno, EAGAIN);
 
-	/* Queueing resumed; then the owner goes and the poster is refused. */
+	/*
+	 * Queueing resumed, for a post and a batch of two (the queue's
+	 * last three places); then the owner goes and the poster is
+	 * refused.
+	 */
 	EXPECT_OK(tu_post(pst, 63, payload, 3, &seq));
 	EXPECT_EQ(seq, 7);
+	{
+		struct eventline_post_entry ents[2] = {
+			{ .type = 5 },
+			{ .type = 6, .payload_len = 9,
+			  .payload = (uintptr_t)payload },
+		};
+		struct eventline_post_batch b = {
+			.size = sizeof(b), .count = 2,
+			.entry_size = sizeof(ents[0]),
+			.entries = (uintptr_t)ents,
+		};
+
+		EXPECT_EQ(tu_ioctl(own, EVENTLINE_IOC_POST_BATCH, &b), 2);
+		EXPECT_EQ(b.first_seq, 8);
+	}
 	EXPECT_SYSOK(close(own));
 	EXPECT_RET(tu_post(pst, 1, NULL, 0, NULL), EPIPE);
 	EXPECT_RET(tu_line_open(ctl, id, NULL, 0), ENOENT);
 	n = fz_read_one(reg, buf, cap, &rec);
-	EXPECT_EQ(n, TU_REC_SIZE(3) + sizeof(*rec));
-	if (n > 0) {
+	EXPECT_EQ(n, TU_REC_SIZE(3) + TU_REC_SIZE(0) + TU_REC_SIZE(9) +
+		     sizeof(*rec));
+	if (n == (int)(TU_REC_SIZE(3) + TU_REC_SIZE(0) + TU_REC_SIZE(9) +
+		       sizeof(*rec))) {
+		size_t off = 0;
+
 		tu_check_line_record(rec, id, 63, 7, payload, 3);
-		if (n == (int)(TU_REC_SIZE(3) + sizeof(*rec)))
-			tu_check_meta_record((const void *)(buf + TU_REC_SIZE(3)),
-					     EVENTLINE_META_LINE_CLOSED, id);
+		off += TU_REC_SIZE(3);
+		tu_check_line_record((const void *)(buf + off), id, 5, 8,
+				     NULL, 0);
+		off += TU_REC_SIZE(0);
+		tu_check_line_record((const void *)(buf + off), id, 6, 9,
+				     payload, 9);
+		off += TU_REC_SIZE(9);
+		tu_check_meta_record((const void *)(buf + off),
+				     EVENTLINE_META_LINE_CLOSED, id);
 	}
 	pfd = (struct pollfd){ reg, POLLIN, 0 };
 	EXPECT_EQ(poll(&pfd, 1, 0), 1);
@@ -2094,6 +2476,13 @@ static void fz_case(const char *name, unsigned int share, bool nobody,
 	ASSERT_SYSOK(mprotect(fz.ro + fz.pg, fz.pg, PROT_NONE));
 	fz.snap = malloc(2 * fz.pg);
 	ASSERT_TRUE(fz.snap != NULL);
+	fz.ents = mmap(NULL, (FZ_ENT_PAGES + 1) * fz.pg, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(fz.ents != MAP_FAILED);
+	fz.ents_end = fz.ents + FZ_ENT_PAGES * fz.pg;
+	ASSERT_SYSOK(mprotect(fz.ents_end, fz.pg, PROT_NONE));
+	fz.ents_snap = malloc(FZ_ENT_PAGES * fz.pg);
+	ASSERT_TRUE(fz.ents_snap != NULL);
 
 	fz_signals();
 	tu_info(&fz.info);

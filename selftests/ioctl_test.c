@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -38,7 +39,17 @@ struct abi_ctx {
 	int fd[FD_NR];
 	uint64_t line_id;
 	char line_name[EVENTLINE_NAME_MAX];
+	/* POST_BATCH's entries: they live outside its argument struct. */
+	struct eventline_post_entry ents[1];
 };
+
+/* The ABI is fixed by these sizes, for 64-bit and 32-bit callers alike. */
+_Static_assert(sizeof(struct eventline_info) == 96, "info");
+_Static_assert(sizeof(struct eventline_register_create) == 24,
+	       "register_create");
+_Static_assert(sizeof(struct eventline_post_batch) == 32, "post_batch");
+_Static_assert(sizeof(struct eventline_post_entry) ==
+	       EVENTLINE_POST_ENTRY_SIZE_VER0, "post_entry");
 
 #define ABI_BUF	(3 * 4096)
 
@@ -124,6 +135,18 @@ static void prep_post(struct abi_ctx *c, void *arg)
 
 	(void)c;
 	p->type = 1;
+}
+
+/* One entry without payload: the batch posts one event. */
+static void prep_post_batch(struct abi_ctx *c, void *arg)
+{
+	struct eventline_post_batch *b = arg;
+
+	memset(c->ents, 0, sizeof(c->ents));
+	c->ents[0].type = 2;
+	b->count = 1;
+	b->entry_size = sizeof(c->ents[0]);
+	b->entries = (uintptr_t)c->ents;
 }
 
 static void undo_nothing(struct abi_ctx *c, void *arg, long ret)
@@ -219,6 +242,15 @@ static const struct abi_cmd abi_cmds[] = {
 		.rsv_off = { offsetof(struct eventline_post, __reserved0) },
 		.rsv_len = { sizeof(((struct eventline_post *)0)->__reserved0) },
 		.prep = prep_post, .undo = undo_nothing,
+	},
+	{
+		.name = "POST_BATCH", .cmd = EVENTLINE_IOC_POST_BATCH,
+		.kinds = (1 << FD_OWNER) | (1 << FD_POSTER),
+		.ver0 = EVENTLINE_POST_BATCH_SIZE_VER0,
+		.size = sizeof(struct eventline_post_batch),
+		/* The header gives POST_BATCH no flags yet. */
+		.valid_flags = flags_none,
+		.prep = prep_post_batch, .undo = undo_nothing,
 	},
 };
 
@@ -613,9 +645,10 @@ static void test_unknown_cmds(void)
 	const unsigned long cmds[] = {
 		_IO(EVENTLINE_IOC_MAGIC, 0x04),
 		_IO(EVENTLINE_IOC_MAGIC, 0x12),
-		_IO(EVENTLINE_IOC_MAGIC, 0x21),
+		_IO(EVENTLINE_IOC_MAGIC, 0x22),
 		_IO(EVENTLINE_IOC_MAGIC, 0xff),
 		_IOWR(EVENTLINE_IOC_MAGIC, 0x20, struct eventline_post),
+		_IOWR(EVENTLINE_IOC_MAGIC, 0x21, struct eventline_post_batch),
 		_IOW(EVENTLINE_IOC_MAGIC, 0x10, struct eventline_line_ref),
 		_IO(0xE8, 0x20),
 		_IO(0, 0),
@@ -639,6 +672,166 @@ static void test_unknown_cmds(void)
 			}
 		}
 	}
+}
+
+static long post_batch(int fd, void *ents, uint32_t count, uint32_t entry_size,
+		       uint64_t *first_seq)
+{
+	struct eventline_post_batch b = {
+		.size = sizeof(b),
+		.count = count,
+		.entry_size = entry_size,
+		.entries = (uintptr_t)ents,
+	};
+	long ret = tu_ioctl(fd, EVENTLINE_IOC_POST_BATCH, &b);
+
+	*first_seq = b.first_seq;
+	return ret;
+}
+
+/* A refused call posted nothing: the line's next event gets seq @next. */
+static void expect_next_seq(int fd, uint64_t *next)
+{
+	uint64_t seq = 0;
+
+	EXPECT_OK(tu_post(fd, 1, NULL, 0, &seq));
+	EXPECT_EQ(seq, *next);
+	*next = seq + 1;
+}
+
+/*
+ * POST_BATCH's entries are extensible structs too, with their size in
+ * entry_size: at least VER0, a multiple of 8 and at most a page (EINVAL
+ * otherwise), a zero tail beyond what the kernel knows is accepted and a
+ * non-zero one is E2BIG; their flags must be 0 and they must be readable.
+ * A refused batch posts none of its entries.
+ */
+static void test_batch_entries(void)
+{
+	const uint32_t bad_sizes[] = { 0, 8, 15, 17, 20, 23, 4097, 4104,
+				       8192, 0xffffffffu };
+	const uint32_t good_sizes[] = { 16, 24, 32, 64, 4096 };
+	long pg = sysconf(_SC_PAGESIZE);
+	struct eventline_post_entry *e, *big;
+	uint64_t next = 1, first;
+	unsigned char *area, *end;
+	struct abi_ctx c;
+	unsigned int bit;
+	size_t i;
+	int fd;
+
+	if (pg != 4096)
+		tap_skip("page size is not 4096");
+	abi_setup(&c);
+	fd = c.fd[FD_OWNER];
+	/* Two pages for entries, then a hole. */
+	area = mmap(NULL, 3 * pg, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(area != MAP_FAILED);
+	ASSERT_SYSOK(mprotect(area + 2 * pg, pg, PROT_NONE));
+	end = area + 2 * pg;
+
+	for (i = 0; i < TU_ARRAY_SIZE(bad_sizes); i++) {
+		memset(area, 0, 2 * pg);
+		EXPECT_RET(post_batch(fd, area, 1, bad_sizes[i], &first),
+			   EINVAL);
+	}
+	expect_next_seq(fd, &next);
+
+	for (i = 0; i < TU_ARRAY_SIZE(good_sizes); i++) {
+		uint32_t es = good_sizes[i];
+
+		/* Two entries, zero tails: both posted, in order. */
+		memset(area, 0, 2 * pg);
+		((struct eventline_post_entry *)area)->type = 3;
+		((struct eventline_post_entry *)(area + es))->type = 4;
+		EXPECT_EQ(post_batch(fd, area, 2, es, &first), 2);
+		EXPECT_EQ(first, next);
+		next += 2;
+		if (es == sizeof(*e))
+			continue;
+		/* A non-zero byte in the second entry's tail, first or last. */
+		area[es + sizeof(*e)] = 1;
+		EXPECT_RET(post_batch(fd, area, 2, es, &first), E2BIG);
+		area[es + sizeof(*e)] = 0;
+		area[2 * es - 1] = 0x80;
+		EXPECT_RET(post_batch(fd, area, 2, es, &first), E2BIG);
+		expect_next_seq(fd, &next);
+	}
+
+	/* Entry flags (none defined) and types, in the second entry. */
+	e = (struct eventline_post_entry *)area;
+	for (bit = 0; bit < 16; bit++) {
+		memset(area, 0, 2 * pg);
+		e[1].flags = 1U << bit;
+		EXPECT_RET(post_batch(fd, e, 2, sizeof(*e), &first), EINVAL);
+	}
+	memset(area, 0, 2 * pg);
+	e[1].type = EVENTLINE_TYPE_MAX + 1;
+	EXPECT_RET(post_batch(fd, e, 2, sizeof(*e), &first), EINVAL);
+	e[1].type = 0xffff;
+	EXPECT_RET(post_batch(fd, e, 2, sizeof(*e), &first), EINVAL);
+	expect_next_seq(fd, &next);
+
+	/* count: 1..max_post_batch. */
+	big = calloc(c.info.max_post_batch + 1, sizeof(*big));
+	ASSERT_TRUE(big != NULL);
+	EXPECT_RET(post_batch(fd, big, 0, sizeof(*big), &first), EINVAL);
+	EXPECT_RET(post_batch(fd, big, c.info.max_post_batch + 1, sizeof(*big),
+			      &first), EINVAL);
+	EXPECT_RET(post_batch(fd, big, 0xffffffffu, sizeof(*big), &first),
+		   EINVAL);
+	expect_next_seq(fd, &next);
+	EXPECT_EQ(post_batch(fd, big, c.info.max_post_batch, sizeof(*big),
+			     &first), c.info.max_post_batch);
+	EXPECT_EQ(first, next);
+	next += c.info.max_post_batch;
+	free(big);
+
+	/* Entries at bad addresses, or running into the hole. */
+	EXPECT_RET(post_batch(fd, NULL, 1, sizeof(*e), &first), EFAULT);
+	EXPECT_RET(post_batch(fd, tu_unmapped(), 1, sizeof(*e), &first),
+		   EFAULT);
+	memset(area, 0, 2 * pg);
+	EXPECT_RET(post_batch(fd, end - 2 * sizeof(*e) + 8, 2, sizeof(*e),
+			      &first), EFAULT);
+	EXPECT_RET(post_batch(fd, end - 4096 - 8, 2, 4096, &first), EFAULT);
+	expect_next_seq(fd, &next);
+	EXPECT_EQ(post_batch(fd, end - 2 * sizeof(*e), 2, sizeof(*e), &first),
+		  2);
+	EXPECT_EQ(first, next);
+	next += 2;
+
+	/* The second payload faults: the good first entry stays unposted. */
+	memset(area, 0, 2 * pg);
+	e[0].payload_len = 8;
+	e[0].payload = (uintptr_t)(area + pg);
+	e[1].payload_len = 8;
+	e[1].payload = (uintptr_t)(end - 4);
+	EXPECT_RET(post_batch(fd, e, 2, sizeof(*e), &first), EFAULT);
+	expect_next_seq(fd, &next);
+
+	/*
+	 * A batch (and a post) whose struct cannot take the sequence number
+	 * back fails before posting: the struct is in a read-only page.
+	 */
+	memset(area, 0, 2 * pg);
+	{
+		struct eventline_post_batch *b = (void *)(area + pg);
+		struct eventline_post *p = (void *)(area + pg + 64);
+
+		*b = (struct eventline_post_batch){
+			.size = sizeof(*b), .count = 1,
+			.entry_size = sizeof(*e), .entries = (uintptr_t)area,
+		};
+		*p = (struct eventline_post){ .size = sizeof(*p), .type = 1 };
+		ASSERT_SYSOK(mprotect(area + pg, pg, PROT_READ));
+		EXPECT_RET(tu_ioctl(fd, EVENTLINE_IOC_POST_BATCH, b), EFAULT);
+		EXPECT_RET(tu_ioctl(fd, EVENTLINE_IOC_POST, p), EFAULT);
+		expect_next_seq(fd, &next);
+	}
+
+	ASSERT_SYSOK(munmap(area, 3 * pg));
 }
 
 /* A failed call must not have changed anything: the objects still work. */
@@ -675,6 +868,7 @@ static const struct tap_test tests[] = {
 	TAP_TEST(test_no_write_past_size),
 	TAP_TEST(test_wrong_fd_kind),
 	TAP_TEST(test_unknown_cmds),
+	TAP_TEST(test_batch_entries),
 	TAP_TEST(test_state_after_errors),
 };
 

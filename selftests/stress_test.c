@@ -442,6 +442,8 @@ struct st_reg {
 struct st_state {
 	const struct st_scenario *sc;
 	unsigned int events;		/* scaled posts per actor */
+	/* queue_len 0: sizes that hold every event (see st_no_loss_sizes()) */
+	unsigned int queue_len, ring_size;
 	int ctl;
 	int go;				/* every actor waits for this */
 	int posting_done;
@@ -716,9 +718,14 @@ static void *st_churn_thread(void *arg)
 	unsigned int round;
 
 	poster = ASSERT_OK(tu_line_open(st->ctl, l->id, NULL, 0));
-	/* Large enough that nothing posted during the run can overflow it. */
-	reg = ASSERT_OK(tu_register_create(st->ctl, 65536,
-					   EVENTLINE_FD_NONBLOCK));
+	/*
+	 * The accounted registers' sizes: they hold everything posted
+	 * during the whole run on lines_per_reg lines, so nothing can
+	 * overflow this register of one line.
+	 */
+	reg = ASSERT_OK(tu_register_create_ring(st->ctl, st->queue_len,
+						st->ring_size,
+						EVENTLINE_FD_NONBLOCK));
 	tu_reader_init(&rd, reg, ST_READ_BUF);
 	st_wait_flag(&st->go);
 
@@ -759,13 +766,21 @@ static void *st_churn_thread(void *arg)
 		/* Exactly what was posted while subscribed, markers included. */
 		if (!(first > m[0] && first <= m[1] && last >= m[2] &&
 		      last < m[3])) {
-			tap_diag("churner %u round %u: read seqs %llu..%llu, markers %llu %llu %llu %llu",
+			tap_diag("churner %u round %u: read seqs %llu..%llu, markers %llu %llu %llu %llu:%s%s%s%s",
 				 c, round, (unsigned long long)first,
 				 (unsigned long long)last,
 				 (unsigned long long)m[0],
 				 (unsigned long long)m[1],
 				 (unsigned long long)m[2],
-				 (unsigned long long)m[3]);
+				 (unsigned long long)m[3],
+				 first && first <= m[0] ?
+				 " got events posted before SUBSCRIBE" : "",
+				 !first || first > m[1] ?
+				 " missed the marker posted after SUBSCRIBE" : "",
+				 last < m[2] ?
+				 " missed events posted before UNSUBSCRIBE" : "",
+				 last >= m[3] ?
+				 " got the marker posted after UNSUBSCRIBE" : "");
 			tap_fail();
 			break;
 		}
@@ -844,6 +859,63 @@ static void *st_owner_closer_thread(void *arg)
 /* ------------------------------------------------------------------ */
 /* The driver                                                           */
 
+/*
+ * Ring bytes a register needs to hold every event posted on its lines
+ * when each of the @sc->posters + owner actors posts @events times: each
+ * record takes ALIGN(56 + payload_len, 8), churner markers at most the
+ * largest record each, and the ring keeps 64 bytes per subscription plus
+ * 64 for META records.
+ */
+static uint64_t st_ring_need(const struct st_scenario *sc, unsigned int events)
+{
+	unsigned int actors = sc->posters + (sc->owner_posts ? 1 : 0), a;
+	uint64_t n, bytes = 0;
+
+	for (a = 0; a < actors; a++)
+		for (n = 1; n <= events; n++)
+			bytes += TU_REC_SIZE(st_payload_len(a, n));
+	bytes *= sc->lines_per_reg;
+	if (sc->churners)
+		bytes += (uint64_t)ST_MARKER_MARGIN *
+			 TU_REC_SIZE(sc->payload_max);
+	return bytes + 64 * (sc->lines_per_reg + 1);
+}
+
+static uint64_t st_pow2_ceil(uint64_t v)
+{
+	uint64_t p = 4096;
+
+	while (p < v)
+		p <<= 1;
+	return p;
+}
+
+/*
+ * Queue length and ring size for registers that must never overflow:
+ * room for every post on their lines and for churner markers (their
+ * number depends on timing, hence the margin), in events and in bytes.
+ * Fewer events per actor when the largest queue or ring allowed cannot
+ * hold them.
+ */
+static void st_no_loss_sizes(const struct st_scenario *sc)
+{
+	uint64_t per_event = (uint64_t)sc->lines_per_reg * (sc->posters + 1);
+	struct eventline_info info;
+
+	tu_get_info(st->ctl, &info);
+	ASSERT_GT(info.max_queue_len, ST_MARKER_MARGIN + 10 * per_event);
+	if (per_event * st->events + ST_MARKER_MARGIN > info.max_queue_len)
+		st->events = (info.max_queue_len - ST_MARKER_MARGIN) /
+			     per_event;
+	while (st_pow2_ceil(st_ring_need(sc, st->events)) >
+	       info.max_ring_size) {
+		ASSERT_GT(st->events, 10);
+		st->events = st->events * 9 / 10;
+	}
+	st->queue_len = per_event * st->events + ST_MARKER_MARGIN;
+	st->ring_size = st_pow2_ceil(st_ring_need(sc, st->events));
+}
+
 /* Close every fd from 3 up except @keep: a child must not pin lines. */
 static void st_keep_fds(const int *keep, unsigned int n)
 {
@@ -889,13 +961,15 @@ static void st_run(const struct st_scenario *sc)
 	pid_t pids[ST_MAX_LINES * ST_MAX_ACTORS + ST_MAX_REGS];
 	unsigned int nposters = 0, nreaders = 0, npids = 0, npollers = 0;
 	unsigned int i, j, nactors = 0, waited;
-	uint64_t t0 = tu_now_ns(), queue_len;
+	uint64_t t0 = tu_now_ns();
 
 	ASSERT_LE(sc->lines, ST_MAX_LINES);
 	ASSERT_LE(sc->regs, ST_MAX_REGS);
 	ASSERT_LE(sc->doomed_regs, ST_MAX_REGS);
 	ASSERT_LE(sc->posters + 1 + sc->churners, ST_MAX_ACTORS);
 	ASSERT_LE(sc->churners, TU_ARRAY_SIZE(churners));
+	/* Churners size their registers like no-loss accounted ones. */
+	ASSERT_TRUE(!sc->churners || !sc->queue_len);
 	ASSERT_GE(sc->payload_max, ST_PAYLOAD_HDR);
 	ASSERT_LE(sc->payload_max, 4096);
 
@@ -928,31 +1002,17 @@ static void st_run(const struct st_scenario *sc)
 	}
 
 	/* Accounted registers, subscribed before anything is posted. */
-	queue_len = sc->queue_len;
-	if (!queue_len) {
-		uint64_t per_event = (uint64_t)sc->lines_per_reg *
-				     (sc->posters + 1);
-		struct eventline_info info;
-
-		/*
-		 * Room for every post on its lines and for churner markers
-		 * (their number depends on timing, hence the margin); fewer
-		 * events when the largest queue allowed cannot hold them.
-		 */
-		tu_get_info(st->ctl, &info);
-		ASSERT_GT(info.max_queue_len, ST_MARKER_MARGIN + 10 * per_event);
-		if (per_event * st->events + ST_MARKER_MARGIN > info.max_queue_len)
-			st->events = (info.max_queue_len - ST_MARKER_MARGIN) /
-				     per_event;
-		queue_len = per_event * st->events + ST_MARKER_MARGIN;
-	}
+	st->queue_len = sc->queue_len;
+	if (!sc->queue_len)
+		st_no_loss_sizes(sc);
 	for (i = 0; i < sc->regs; i++) {
 		struct st_reg *r = &st->regs[i];
 
 		r->kind = i < sc->poll_regs ? ST_READ_POLL :
 			  i < sc->poll_regs + sc->proc_regs ? ST_READ_PROC :
 			  ST_READ_BLOCK;
-		r->fd = ASSERT_OK(tu_register_create(st->ctl, queue_len,
+		r->fd = ASSERT_OK(tu_register_create_ring(st->ctl,
+				st->queue_len, st->ring_size,
 				r->kind == ST_READ_POLL ? EVENTLINE_FD_NONBLOCK : 0));
 		r->nlines = sc->lines_per_reg;
 		for (j = 0; j < r->nlines; j++) {
@@ -1102,10 +1162,10 @@ static void st_run(const struct st_scenario *sc)
 			posted += st->lines[i].posted;
 			epipe += st->lines[i].epipe;
 		}
-		tap_diag("%s: %u lines, %llu posts (%u per actor), %llu EPIPE, %u registers q=%llu, %llu churn rounds, %llu register closes, %.1f s",
+		tap_diag("%s: %u lines, %llu posts (%u per actor), %llu EPIPE, %u registers q=%u ring=%u, %llu churn rounds, %llu register closes, %.1f s",
 			 sc->name, sc->lines, (unsigned long long)posted,
 			 st->events, (unsigned long long)epipe, sc->regs,
-			 (unsigned long long)queue_len,
+			 st->queue_len, st->ring_size,
 			 (unsigned long long)st->churn_rounds,
 			 (unsigned long long)(st->reg_churn_rounds ?
 					      st->reg_churn_rounds + sc->doomed_regs : 0),

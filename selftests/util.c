@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -415,4 +417,88 @@ uint64_t tu_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+int tu_register_create_ring(int ctl, unsigned int queue_len,
+			    unsigned int ring_size, unsigned int flags)
+{
+	struct eventline_register_create rc = {
+		.size = sizeof(rc),
+		.flags = flags,
+		.queue_len = queue_len,
+		.ring_size = ring_size,
+	};
+
+	return tu_ioctl(ctl, EVENTLINE_IOC_REGISTER_CREATE, &rc);
+}
+
+#define TU_CG_ROOT	"/sys/fs/cgroup"
+
+void tu_cg_create(struct tu_cg *cg, const char *tag, long long max)
+{
+	char buf[256], val[32];
+	int ret;
+
+	if (access(TU_CG_ROOT "/cgroup.controllers", F_OK)) {
+		mkdir(TU_CG_ROOT, 0755);
+		if (mount("cgroup2", TU_CG_ROOT, "cgroup2", 0, NULL))
+			tap_skip("cannot mount cgroup2: %s", tap_errname(errno));
+	}
+	if (tu_read_str(TU_CG_ROOT "/cgroup.controllers", buf, sizeof(buf)) ||
+	    !strstr(buf, "memory"))
+		tap_skip("no memory controller in cgroup2");
+	ret = tu_write_str(TU_CG_ROOT "/cgroup.subtree_control", "+memory");
+	if (ret)
+		tap_skip("cannot enable +memory: %s", tap_errname(-ret));
+
+	snprintf(cg->dir, sizeof(cg->dir), TU_CG_ROOT "/eventline-%s-%d", tag,
+		 getpid());
+	ASSERT_SYSOK(mkdir(cg->dir, 0755));
+	snprintf(buf, sizeof(buf), "%s/memory.swap.max", cg->dir);
+	if (!access(buf, F_OK))
+		ASSERT_OK(tu_write_str(buf, "0"));
+	snprintf(buf, sizeof(buf), "%s/memory.max", cg->dir);
+	snprintf(val, sizeof(val), "%lld", max);
+	ASSERT_OK(tu_write_str(buf, val));
+}
+
+void tu_cg_enter(const struct tu_cg *cg, pid_t pid)
+{
+	char path[192], val[32];
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg->dir);
+	snprintf(val, sizeof(val), "%d", pid);
+	ASSERT_OK(tu_write_str(path, val));
+}
+
+long long tu_cg_read(const struct tu_cg *cg, const char *file)
+{
+	char path[192];
+	long long v;
+
+	snprintf(path, sizeof(path), "%s/%s", cg->dir, file);
+	ASSERT_OK(tu_read_ll(path, &v));
+	return v;
+}
+
+long long tu_cg_settle(const struct tu_cg *cg, long long limit)
+{
+	long long cur = 0;
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		cur = tu_cg_read(cg, "memory.current");
+		if (cur <= limit)
+			break;
+		tu_msleep(10);
+	}
+	return cur;
+}
+
+void tu_cg_destroy(struct tu_cg *cg)
+{
+	int i;
+
+	for (i = 0; i < 500 && rmdir(cg->dir) && errno == EBUSY; i++)
+		tu_msleep(10);
 }

@@ -146,4 +146,37 @@ void tu_msleep(unsigned int ms);
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t tu_now_ns(void);
 
+/*
+ * REGISTER_CREATE with an explicit ring size in bytes (0: the kernel's
+ * default for @queue_len): register fd or -errno.
+ */
+int tu_register_create_ring(int ctl, unsigned int queue_len,
+			    unsigned int ring_size, unsigned int flags);
+
+/*
+ * A cgroup v2 child cgroup of the test's own, with the memory controller,
+ * to measure what the module charges (memory.current) to whom.
+ * tu_cg_create() mounts cgroup2 at /sys/fs/cgroup if nothing is there and
+ * skips the case when cgroup2 or its memory controller is unavailable;
+ * @tag makes the name unique within the process; @max is memory.max in
+ * bytes (swap is turned off for it).
+ */
+struct tu_cg {
+	char dir[128];
+};
+
+void tu_cg_create(struct tu_cg *cg, const char *tag, long long max);
+/* Move process @pid into @cg. */
+void tu_cg_enter(const struct tu_cg *cg, pid_t pid);
+/* An integer file of @cg, such as "memory.current"; aborts on failure. */
+long long tu_cg_read(const struct tu_cg *cg, const char *file);
+/*
+ * Wait (a few seconds at most) until memory.current is at most @limit:
+ * uncharging can lag an exit by RCU grace periods and per-cpu caches.
+ * Returns the last value read.
+ */
+long long tu_cg_settle(const struct tu_cg *cg, long long limit);
+/* Remove @cg once the processes in it are gone. */
+void tu_cg_destroy(struct tu_cg *cg);
+
 #endif /* EVENTLINE_SELFTESTS_UTIL_H */
