@@ -389,7 +389,8 @@ static const struct fz_cmd fz_cmds[] = {
 	  EVENTLINE_REGISTER_CREATE_SIZE_VER0, FZ_E(EMFILE), 0, 0 },
 	{ "SUBSCRIBE", EVENTLINE_IOC_SUBSCRIBE, K(FZ_REG),
 	  sizeof(struct eventline_line_ref), EVENTLINE_LINE_REF_SIZE_VER0,
-	  FZ_E(ENOENT) | FZ_E(EACCES) | FZ_E(EEXIST) | FZ_E(ENOSPC),
+	  FZ_E(ENOENT) | FZ_E(EACCES) | FZ_E(EEXIST) | FZ_E(ENOSPC) |
+	  FZ_E(ENOBUFS),
 	  offsetof(struct eventline_line_ref, id), 8 },
 	{ "UNSUBSCRIBE", EVENTLINE_IOC_UNSUBSCRIBE, K(FZ_REG),
 	  sizeof(struct eventline_line_ref), EVENTLINE_LINE_REF_SIZE_VER0,
