@@ -8,7 +8,11 @@
  *
  *  - A post finding the line idle takes the deliverer role, stamps its
  *    events (sequence numbers, time) and delivers them itself from its own
- *    buffer: no allocation, no intermediate copy.
+ *    buffer: no allocation, no intermediate copy.  Unless the chain is
+ *    longer than EVL_POSTER_FANOUT: then it stages them and hands the role
+ *    to the deliver work, so that a post's cost does not grow with the
+ *    number of subscribers (the fan-out runs on eventline's unbound
+ *    workqueue instead).
  *  - A post finding a deliverer at work appends its events to the line's
  *    staging ring (an O(1) copy under post_lock) and returns; the
  *    deliverer delivers them, in sequence order, before it gives the role
@@ -64,6 +68,11 @@
 
 /* Events of other posters a poster delivers before handing over. */
 #define EVL_POSTER_BUDGET	64
+/*
+ * Chains longer than this are delivered by the deliver work, not by the
+ * poster: a post then costs the same whatever the number of subscribers.
+ */
+#define EVL_POSTER_FANOUT	64
 /* Events the deliver work delivers before it requeues itself. */
 #define EVL_WORK_BUDGET		1024
 /* Staged events delivered to the chain as one batch. */
@@ -324,6 +333,16 @@ int evl_post_events(struct evl_line *line, struct evl_event *evs,
 			evl_stamp(line, evs, nr);
 			WRITE_ONCE(line->delivered_seq, line->seq);
 			raw_spin_unlock_irqrestore(&line->post_lock, irqflags);
+			return 0;
+		}
+		if (!line->delivering &&
+		    READ_ONCE(line->nr_subs) > EVL_POSTER_FANOUT &&
+		    evl_stage_fits(line, evs, nr)) {
+			line->delivering = true;
+			evl_stamp(line, evs, nr);
+			evl_stage(line, evs, nr);
+			raw_spin_unlock_irqrestore(&line->post_lock, irqflags);
+			queue_work(evl_wq, &line->deliver_work);
 			return 0;
 		}
 		if (!line->delivering) {

@@ -264,9 +264,10 @@ struct eventline_register_create {
  * @seq:	 out: the event's sequence number on its line (first is 1)
  *
  * The payload is copied into the ring of every register on the line before
- * the call returns, or, while another post on the line is being delivered,
- * into the line's staging ring, to be delivered in sequence order without
- * this call waiting for it.  When the staging ring is full the call waits
+ * the call returns; or, while another post on the line is being delivered
+ * or when the line has more than 64 subscribers, into the line's staging
+ * ring, to be delivered in sequence order without this call waiting for it
+ * (by the post being delivered, or by a kernel worker).  When the staging ring is full the call waits
  * for room (it never waits for a reader), or fails with -EAGAIN on a
  * non-blocking fd.  Nothing a subscriber does can make a post fail.
  * The call either posts the event and returns 0, or posts nothing.
