@@ -150,6 +150,8 @@ c = doc["conditions"]
 PEERS = {"W1": ["pipe", "unix-seqpacket", "eventfd+shm"],
          "W2": ["pipe", "unix-seqpacket"],
          "W3": ["pipe", "eventfd"]}
+# The ways eventline's W1 consumer can read: read(), or the mapped ring.
+OURS = {"W1": ["eventline", "eventline-mmap"]}
 
 
 def med(r, m):
@@ -186,16 +188,24 @@ def cell(r, m):
     return "%s [%s–%s]" % (fmt(v["median"]), fmt(v["min"]), fmt(v["max"]))
 
 
-def best_peer(workload, metric, higher, **params):
-    """The peer row with the best median of metric, same parameters."""
+def best_of(mechs, workload, metric, higher, **params):
+    """The row among mechs with the best median of metric, same parameters."""
     best = None
-    for mech in PEERS[workload]:
+    for mech in mechs:
         r = one(workload, mech, **params)
         if r is None or med(r, metric) is None:
             continue
         if best is None or (med(r, metric) > med(best, metric)) == higher:
             best = r
     return best
+
+
+def best_peer(workload, metric, higher, **params):
+    return best_of(PEERS[workload], workload, metric, higher, **params)
+
+
+def best_ours(workload, metric, higher, **params):
+    return best_of(OURS[workload], workload, metric, higher, **params)
 
 
 out = []
@@ -217,32 +227,34 @@ w("")
 targets = []
 
 
-def target(name, ours, ref, refname, limit, higher):
+def target(name, ours, ref, refname, limit, higher, oursname=None):
     if ours is None or ref is None or ref == 0:
         targets.append((name, "–", "–", "–", "not measured"))
         return
     ratio = ours / ref
     met = ratio >= limit if higher else ratio <= limit
-    targets.append((name, fmt(ours), "%s (%s)" % (fmt(ref), refname),
+    targets.append((name, "%s (%s)" % (fmt(ours), oursname) if oursname else fmt(ours),
+                    "%s (%s)" % (fmt(ref), refname),
                     "%.2fx" % ratio, "**met**" if met else "**missed**"))
 
 
-r = one("W1", "eventline", payload=64, batch=64)
+# W1 targets: eventline's best consumer variant, named, on the target's metric.
+r = best_ours("W1", "events_per_s", True, payload=64, batch=64)
 p = best_peer("W1", "events_per_s", True, payload=64, batch=64)
 target("W1 batch 64, 64 B: events/s >= 1.5x best peer",
        r and med(r, "events_per_s"), p and med(p, "events_per_s"),
-       p and p["mechanism"], 1.5, True)
-r = one("W1", "eventline", payload=64, batch=1)
+       p and p["mechanism"], 1.5, True, r and r["mechanism"])
+r = best_ours("W1", "cpu_ns_per_event", False, payload=64, batch=1)
 e = one("calib", "eventfd")
 target("W1 batch 1, 64 B: CPU/event (producer + consumer) <= 1.3x eventfd write+read",
        r and med(r, "cpu_ns_per_event"), e and med(e, "ns_per_write_read"),
-       "eventfd write+read", 1.3, False)
+       "eventfd write+read", 1.3, False, r and r["mechanism"])
 for b in (1, 64):
-    r = one("W1", "eventline", payload=4096, batch=b)
+    r = best_ours("W1", "mbytes_per_s", True, payload=4096, batch=b)
     p = best_peer("W1", "mbytes_per_s", True, payload=4096, batch=b)
     target("W1 4 KiB, batch %d: bytes/s >= best peer" % b,
            r and med(r, "mbytes_per_s"), p and med(p, "mbytes_per_s"),
-           p and p["mechanism"], 1.0, True)
+           p and p["mechanism"], 1.0, True, r and r["mechanism"])
 for mode in ("busy", "asleep", "epoll"):
     r = one("W2", "eventline", n=8, mode=mode)
     p = best_peer("W2", "prod_cpu_ns_per_event", False, n=8, mode=mode)
@@ -277,7 +289,10 @@ w("")
 w("## W1: one producer process, one consumer process\n")
 w("Ratios are against the best peer (pipe, unix-seqpacket, eventfd+shm) of the "
   "same payload and batch: events/s (higher is better) and CPU ns per event, "
-  "producer + consumer (lower is better).\n")
+  "producer + consumer (lower is better). eventline's consumer read()s "
+  "(eventline, eventline-post) or reads its register's mapped ring in place "
+  "(eventline-mmap); the targets take the better of eventline and "
+  "eventline-mmap.\n")
 w("| payload | batch | mechanism | events/s | MB/s | producer CPU ns/ev | "
   "consumer CPU ns/ev | events/s vs best peer | CPU/ev vs best peer |")
 w("|---|---|---|---|---|---|---|---|---|")
@@ -356,7 +371,8 @@ open(base + ".md", "w").write("\n".join(out))
 # Plots -------------------------------------------------------------------
 tmp = base + ".plotdata"
 os.makedirs(tmp, exist_ok=True)
-w1mechs = ["eventline", "eventline-post", "pipe", "unix-seqpacket", "eventfd+shm"]
+w1mechs = ["eventline", "eventline-mmap", "eventline-post", "pipe", "unix-seqpacket",
+           "eventfd+shm"]
 for b in (1, 64):
     for m in w1mechs:
         with open("%s/w1-%d-%s.dat" % (tmp, b, m), "w") as f:
@@ -403,7 +419,7 @@ os.rmdir(tmp)
 
 print("%s: wrote %s.{json,md} and %s-{w1,w2}.png" % (c["kernel"], base, base))
 for t in targets:
-    print("  %-80s %s %s" % (t[0], t[3], t[4].strip("*")))
+    print("  %-80s %s %s %s" % (t[0], t[1], t[3], t[4].strip("*")))
 PY
 	done_runs=$((done_runs + 1))
 done

@@ -88,6 +88,7 @@ void w6_rows(void);
 void w1_run(const struct row *r, struct sample *s);
 #define W1_POST_SINGLY	1	/* variant: eventline POST even at batch 64 */
 #define W1_THREADS	2	/* variant: two threads instead of two processes */
+#define W1_MAPPED	4	/* variant: eventline consumer reads its mapped ring */
 
 /* util.c */
 uint64_t now_ns(void);

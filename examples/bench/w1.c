@@ -6,6 +6,10 @@
  *   eventline       POST per event (batch 1), POST_BATCH of 64 entries
  *                   (batch 64), or POST per event with 64-record reads
  *                   ("eventline-post"); the consumer read()s BATCH records
+ *   eventline-mmap  posted as "eventline"; the consumer maps its register's
+ *                   ring and reads the records in place, copying each
+ *                   payload out as the eventfd+shm consumer does, and
+ *                   sleeps in poll() when the ring is empty
  *   pipe            write/read of BATCH fixed-size messages, 1 MiB pipe
  *   unix-seqpacket  send/recv, or sendmmsg/recvmmsg of BATCH messages
  *   eventfd+shm     a shared-memory ring of fixed slots (1 MiB), published
@@ -23,10 +27,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -35,6 +41,8 @@
 #define SHM_RING_BYTES	(1 << 20)
 #define PIPE_BYTES	(1 << 20)
 #define MAX_BATCH	64
+/* A mapped reader that waits this long for an event fails the row. */
+#define STALL_MS	60000
 
 struct shm_ring {
 	_Atomic uint64_t tail __attribute__((aligned(64)));
@@ -51,13 +59,24 @@ struct w1_shared {
 	uint64_t t_end, cons_cpu, events, lost;
 };
 
+/* A register's ring as its mapped reader sees it. */
+struct ring_map {
+	struct eventline_ring_consumer *cons;
+	const struct eventline_ring_producer *prod;
+	const unsigned char *data;	/* the ring's bytes, mapped twice */
+	uint32_t size;
+	size_t len;			/* of the ring mapping */
+	long pg;
+};
+
 struct w1 {
 	const struct row *r;
 	enum mech mech;
 	uint32_t payload, batch;
 	uint64_t count;
-	bool threads, singly;
+	bool threads, singly, mapped;
 	int line, reg, fds[2];
+	uint32_t reg_ring;		/* the register's ring size */
 	struct shm_ring *ring;
 	size_t ring_bytes;
 	struct w1_shared *sh;
@@ -220,13 +239,109 @@ static void produce(struct w1 *w)
 	}
 }
 
+static void map_ring(struct w1 *w, struct ring_map *m)
+{
+	void *p;
+
+	m->pg = sysconf(_SC_PAGESIZE);
+	m->size = w->reg_ring;
+	m->len = m->pg + 2 * (size_t)m->size;
+	p = mmap(NULL, m->pg, PROT_READ | PROT_WRITE, MAP_SHARED, w->reg,
+		 EVENTLINE_MMAP_CONSUMER_PGOFF * m->pg);
+	if (p == MAP_FAILED)
+		fatal_err("mmap of the register's consumer page", -errno);
+	m->cons = p;
+	p = mmap(NULL, m->len, PROT_READ, MAP_SHARED, w->reg,
+		 EVENTLINE_MMAP_RING_PGOFF * m->pg);
+	if (p == MAP_FAILED)
+		fatal_err("mmap of the register's ring", -errno);
+	m->prod = p;
+	m->data = (const unsigned char *)p + m->pg;
+	if (m->prod->size != m->size)
+		fatal("mapped ring of %u bytes, created with %u", m->prod->size,
+		      m->size);
+}
+
+static void unmap_ring(struct ring_map *m)
+{
+	munmap(m->cons, m->pg);
+	munmap((void *)m->prod, m->len);
+}
+
+/*
+ * Sleep until the register has something.  poll() also arms the wake-up
+ * and writes any pending OVERFLOW record into the ring.
+ */
+static void ring_wait(const struct w1 *w, const struct evl_count *c)
+{
+	struct pollfd pfd = { .fd = w->reg, .events = POLLIN };
+	int r = poll(&pfd, 1, STALL_MS);
+
+	if (r < 0 && errno == EINTR)
+		return;
+	if (r < 0)
+		fatal_err("register poll", -errno);
+	if (!r)
+		fatal("mapped reader: nothing for %d s, %llu events and %llu "
+		      "lost of %llu", STALL_MS / 1000,
+		      (unsigned long long)c->events,
+		      (unsigned long long)c->lost,
+		      (unsigned long long)w->count);
+	if (!(pfd.revents & POLLIN))
+		fatal("mapped reader: poll() revents %#x with the ring empty",
+		      pfd.revents);
+}
+
+/*
+ * The mapped reader: takes the producer position (acquire), goes through
+ * the records up to it in place, copying each payload to @dst, then hands
+ * them all back with one release store of the consumer position.  The
+ * records are counted by evl_scan(), as those of read() are.
+ */
+static void consume_mapped(struct w1 *w, struct ring_map *m,
+			   unsigned char *dst, struct evl_count *c)
+{
+	uint32_t pos = __atomic_load_n(&m->cons->pos, __ATOMIC_RELAXED), end;
+
+	while (c->events + c->lost < w->count) {
+		end = __atomic_load_n(&m->prod->pos, __ATOMIC_ACQUIRE);
+		if (end == pos) {
+			ring_wait(w, c);
+			continue;
+		}
+		if (end - pos > m->size || end % EVENTLINE_RECORD_ALIGN)
+			fatal("mapped reader: producer at %u, consumer at %u, "
+			      "ring of %u", end, pos, m->size);
+		do {
+			const struct eventline_record *rec =
+				(const void *)(m->data + (pos & (m->size - 1)));
+
+			if (end - pos < sizeof(*rec) || rec->size > end - pos ||
+			    rec->header_size + (uint64_t)rec->payload_len >
+			    rec->size)
+				fatal("mapped reader: malformed record at %u", pos);
+			if (evl_scan(rec, rec->size, c)) {
+				if (rec->payload_len != w->payload)
+					fatal("mapped reader: payload of %u bytes, "
+					      "%u posted", rec->payload_len,
+					      w->payload);
+				memcpy(dst, (const unsigned char *)rec +
+				       rec->header_size, rec->payload_len);
+			}
+			pos += rec->size;
+		} while (pos != end);
+		__atomic_store_n(&m->cons->pos, pos, __ATOMIC_RELEASE);
+	}
+}
+
 static void consume(struct w1 *w)
 {
 	static unsigned char buf[MAX_BATCH * (4096 + 128)];
 	struct mmsghdr mm[MAX_BATCH];
 	struct iovec iov[MAX_BATCH];
 	struct evl_count c = { 0 };
-	uint64_t cpu0 = cpu_now(w), got = 0;
+	struct ring_map m = { 0 };
+	uint64_t cpu0, got = 0;
 	size_t len;
 	uint32_t j;
 	ssize_t r;
@@ -237,10 +352,19 @@ static void consume(struct w1 *w)
 		mm[j].msg_hdr.msg_iov = &iov[j];
 		mm[j].msg_hdr.msg_iovlen = 1;
 	}
+	/* Setup, like the register's creation, is not part of the run. */
+	if (w->mapped)
+		map_ring(w, &m);
+	cpu0 = cpu_now(w);
 	count_and_wake(&w->sh->ready, &w->sh->waiting, 1);
 
 	switch (w->mech) {
 	case MECH_EVL:
+		if (w->mapped) {
+			consume_mapped(w, &m, buf, &c);
+			got = c.events;
+			break;
+		}
 		len = w->batch * evl_record_size(w->payload);
 		while (c.events + c.lost < w->count) {
 			r = read(w->reg, buf, len);
@@ -288,6 +412,8 @@ static void consume(struct w1 *w)
 	w->sh->cons_cpu = cpu_now(w) - cpu0;
 	w->sh->events = got;
 	w->sh->lost = c.lost;
+	if (w->mapped)
+		unmap_ring(&m);
 }
 
 static void consumer_proc(void *arg)
@@ -310,7 +436,8 @@ static void setup(struct w1 *w)
 		uint64_t id;
 
 		w->line = evl_line(&id);
-		w->reg = evl_register(w->count, evl_ring_for(w->count, w->payload, 1), 0);
+		w->reg_ring = evl_ring_for(w->count, w->payload, 1);
+		w->reg = evl_register(w->count, w->reg_ring, 0);
 		evl_subscribe(w->reg, id);
 		break;
 	}
@@ -377,6 +504,7 @@ void w1_run(const struct row *r, struct sample *s)
 		.batch = r->batch, .count = r->count,
 		.threads = r->variant & W1_THREADS,
 		.singly = r->variant & W1_POST_SINGLY,
+		.mapped = r->variant & W1_MAPPED,
 	};
 	uint64_t t0, cpu0, prod_cpu;
 	pthread_t th;
@@ -404,7 +532,7 @@ void w1_run(const struct row *r, struct sample *s)
 
 	if (w.sh->lost || w.sh->events != w.count)
 		fatal("W1 %s: %llu events received, %llu lost, of %llu posted "
-		      "into a ring that holds them all", mech_name(w.mech),
+		      "into a ring that holds them all", r->mech,
 		      (unsigned long long)w.sh->events,
 		      (unsigned long long)w.sh->lost,
 		      (unsigned long long)w.count);
@@ -433,23 +561,32 @@ void w1_rows(void)
 {
 	static const int payloads[] = { 16, 64, 256, 1024, 4096 };
 	static const int batches[] = { 1, 64 };
-	static const enum mech mechs[] = { MECH_EVL, MECH_PIPE, MECH_SEQP,
-					   MECH_SHM };
-	size_t p, b, m;
+	static const struct {
+		const char *name;
+		enum mech mech;
+		int variant;
+	} kinds[] = {
+		{ "eventline", MECH_EVL, 0 },
+		{ "eventline-mmap", MECH_EVL, W1_MAPPED },
+		{ "pipe", MECH_PIPE, 0 },
+		{ "unix-seqpacket", MECH_SEQP, 0 },
+		{ "eventfd+shm", MECH_SHM, 0 },
+		/* POST per event with batched reads: batch 64 only. */
+		{ "eventline-post", MECH_EVL, W1_POST_SINGLY },
+	};
+	size_t p, b, k;
 
 	for (p = 0; p < ARRAY_SIZE(payloads); p++) {
 		for (b = 0; b < ARRAY_SIZE(batches); b++) {
-			for (m = 0; m <= ARRAY_SIZE(mechs); m++) {
-				bool singly = m == ARRAY_SIZE(mechs);
+			for (k = 0; k < ARRAY_SIZE(kinds); k++) {
 				struct row *r;
 
-				/* POST per event with batched reads: batch 64 only. */
-				if (singly && batches[b] == 1)
+				if ((kinds[k].variant & W1_POST_SINGLY) &&
+				    batches[b] == 1)
 					continue;
-				r = add_row("W1", singly ? "eventline-post" :
-					    mech_name(mechs[m]), w1_run);
-				r->mech_id = singly ? MECH_EVL : mechs[m];
-				r->variant = singly ? W1_POST_SINGLY : 0;
+				r = add_row("W1", kinds[k].name, w1_run);
+				r->mech_id = kinds[k].mech;
+				r->variant = kinds[k].variant;
 				r->payload = payloads[p];
 				r->batch = batches[b];
 				r->count = w1_count(r->payload, r->batch);
