@@ -13,6 +13,12 @@
  *                    futex; half a round trip is one wake-up
  *   shm-ring         W1's eventfd+shm ring between two threads of one
  *                    process (no address-space switch): the upper bound
+ *   eventline-post   what one post costs the poster, taken apart: 64-byte
+ *                    events, batch 1 and 64, into a line with no
+ *                    subscriber (system call, copy-in, numbering) and with
+ *                    one register that holds them all and is not read
+ *                    (plus the copy into one ring); no reader, so no
+ *                    wake-up is in the figure
  */
 #include <errno.h>
 #include <pthread.h>
@@ -125,6 +131,40 @@ static void futex_pingpong(const struct row *r, struct sample *s)
 	put(s, "ns_per_wakeup", ns / 2);
 }
 
+static void eventline_post_cost(const struct row *r, struct sample *s)
+{
+	static unsigned char payload[64 * 64];
+	struct eventline_post_entry e[64];
+	uint64_t id, i, t0;
+	int line, reg = -1;
+	uint32_t j;
+
+	line = evl_line(&id);
+	if (r->n) {
+		reg = evl_register(r->count, evl_ring_for(r->count, r->payload, 1),
+				   0);
+		evl_subscribe(reg, id);
+	}
+	for (j = 0; j < (uint32_t)r->batch; j++)
+		e[j] = (struct eventline_post_entry){
+			.type = 1, .payload_len = r->payload,
+			.payload = (uintptr_t)(payload + j * r->payload) };
+	t0 = now_ns();
+	for (i = 0; i < r->count; i += r->batch) {
+		if (r->batch > 1) {
+			evl_post_batch(line, e, r->batch);
+			continue;
+		}
+		j = el_post(line, 1, payload, r->payload, NULL);
+		if (j)
+			fatal_err("post", (int)j);
+	}
+	put(s, "ns_per_event", (double)(now_ns() - t0) / r->count);
+	if (reg >= 0)
+		close(reg);
+	close(line);
+}
+
 static struct row *calib(const char *mech, row_fn fn, uint64_t full,
 			 uint64_t brief)
 {
@@ -158,5 +198,14 @@ void calib_rows(void)
 		row_param(r, "payload", "%d", r->payload);
 		row_param(r, "batch", "%d", r->batch);
 		row_param(r, "threads", "true");
+	}
+	for (i = 0; i < 4; i++) {
+		r = calib("eventline-post", eventline_post_cost, 16384, 256);
+		r->payload = 64;
+		r->batch = i & 1 ? 64 : 1;
+		r->n = i >> 1;
+		row_param(r, "payload", "%d", r->payload);
+		row_param(r, "batch", "%d", r->batch);
+		row_param(r, "subscribers", "%d", r->n);
 	}
 }
