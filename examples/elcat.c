@@ -3,8 +3,10 @@
  * elcat NAME|ID
  *
  * Subscribe a new register to one line and print every record it receives,
- * one line of text each, until the line closes (read() returns 0).
+ * one line of text each, until the line closes.  Records are read in place
+ * through the register's shared mapping (el_ring_map(3)).
  */
+#include <poll.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -49,14 +51,11 @@ static void print_record(const struct el_record *rec)
 
 int main(int argc, char **argv)
 {
-	struct eventline_info info;
-	struct el_record_iter it;
 	struct el_record rec;
+	struct el_ring *ring;
 	struct el_ctx *ctx;
 	const char *name;
-	size_t buf_len;
 	uint64_t id;
-	void *buf;
 	int reg, err;
 
 	if (argc != 2) {
@@ -72,9 +71,6 @@ int main(int argc, char **argv)
 	err = el_ctx_open(&ctx, NULL);
 	if (err)
 		die_err("elcat", "open /dev/eventline", err);
-	err = el_info(ctx, &info);
-	if (err)
-		die_err("elcat", "get info", err);
 	reg = el_register_create(ctx, NULL);
 	if (reg < 0)
 		die_err("elcat", "create register", reg);
@@ -85,28 +81,27 @@ int main(int argc, char **argv)
 	fprintf(stderr, "elcat: subscribed to line %llu\n",
 		(unsigned long long)id);
 
-	/* Room for the largest record the module can produce. */
-	buf_len = info.record_size + info.max_payload + 8;
-	buf = malloc(buf_len);
-	if (!buf)
-		die_err("elcat", "malloc", -ENOMEM);
+	err = el_ring_map(reg, &ring);
+	if (err)
+		die_err("elcat", "map register", err);
 
 	for (;;) {
-		ssize_t n = el_read(reg, buf, buf_len);
-
-		if (n == -EINTR)
-			continue;
-		if (n < 0)
-			die_err("elcat", "read", n);
-		if (n == 0)
-			break;	/* every line we were subscribed to closed */
-		el_record_iter_init(&it, buf, n);
-		while ((err = el_record_next(&it, &rec)) == 1)
+		/* Released one by one: a slow terminal holds back no room. */
+		while ((err = el_ring_next(ring, &rec)) == 1) {
 			print_record(&rec);
+			el_ring_consume(ring);
+		}
 		if (err)
 			die_err("elcat", "decode", err);
+		err = el_ring_wait(ring, -1);
+		if (err == -EINTR)
+			continue;
+		if (err < 0)
+			die_err("elcat", "poll", err);
+		if (!(err & POLLIN))
+			break;	/* every line we were subscribed to closed */
 	}
-	free(buf);
+	el_ring_unmap(ring);
 	close(reg);
 	return 0;
 }

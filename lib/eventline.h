@@ -138,6 +138,24 @@ EL_API ssize_t el_record_encode(void *buf, size_t len,
 EL_API int el_record_overflow_lost(const struct el_record *rec, uint64_t *lost);
 EL_API const char *el_category_name(uint16_t category);
 
+/*
+ * Reading a register through its shared mapping (since 0.2): records are
+ * decoded in place, with no copy and no system call while records are
+ * queued.  One reader at a time per register, as for read().
+ */
+struct el_ring;
+
+EL_API int el_ring_map(int reg_fd, struct el_ring **ringp);
+EL_API void el_ring_unmap(struct el_ring *ring);
+EL_API int el_ring_next(struct el_ring *ring, struct el_record *rec);
+EL_API void el_ring_consume(struct el_ring *ring);
+EL_API int el_ring_wait(struct el_ring *ring, int timeout_ms);
+
+/*
+ * io_uring: <eventline-uring.h> prepares SQEs that post on a line or read a
+ * register; it is inline over liburing, which only its users need.
+ */
+
 #ifdef __cplusplus
 }
 #endif

@@ -53,6 +53,30 @@ int el__opts_check(const void *opts, size_t min_sz, size_t known_sz);
 	((opts) && (opts)->sz >=					\
 	 el__offsetofend(__typeof__(*(opts)), field) ? (opts)->field : (def))
 
+/*
+ * A register's ring as el_ring_map() maps it.  @head runs ahead of
+ * @released over the records el_ring_next() returned; @released is the
+ * consumer position last stored in, or loaded from, the consumer page.
+ * @size is read once: the mapping's length depends on it.
+ */
+struct el_ring {
+	int fd;
+	uint32_t size;
+	uint32_t head;
+	uint32_t released;
+	struct eventline_ring_consumer *cons;
+	const struct eventline_ring_producer *prod;
+	const unsigned char *data;	/* @size bytes, then the same again */
+	size_t page;		/* length of the consumer mapping */
+	size_t ring_len;	/* length of the mapping at @prod */
+};
+
+int el__ring_size_ok(uint32_t size);
+int el__ring_init(struct el_ring *ring, int fd,
+		  struct eventline_ring_consumer *cons,
+		  const struct eventline_ring_producer *prod,
+		  const void *data);
+
 int el__line_ref_init(struct eventline_line_ref *ref, const char *name,
 		      uint64_t id, uint32_t flags);
 int el__copy_name(char dst[EVENTLINE_NAME_MAX], const char *name);

@@ -527,6 +527,33 @@ static int evl_batch_entries_from_user(struct evl_batch *b,
 	return 0;
 }
 
+/*
+ * Copy the payloads in, one copy per run of entries whose payloads lie
+ * back to back in the caller's memory, as a batch built in one buffer's
+ * do: a copy from userspace costs far more than its bytes.
+ */
+static int evl_batch_payloads_from_user(struct evl_batch *b, unsigned int nr)
+{
+	unsigned int i, first = 0;
+	size_t run = 0, off = 0;
+
+	for (i = 0; i < nr; i++) {
+		const struct eventline_post_entry *ent = &b->ents[i];
+
+		run += ent->payload_len;
+		if (i + 1 < nr &&
+		    b->ents[i + 1].payload == ent->payload + ent->payload_len)
+			continue;
+		if (copy_from_user(b->payloads + off,
+				   u64_to_user_ptr(b->ents[first].payload), run))
+			return -EFAULT;
+		off += run;
+		run = 0;
+		first = i + 1;
+	}
+	return 0;
+}
+
 static int evl_batch_from_user(struct evl_batch *b,
 			       const struct eventline_post_batch *args)
 {
@@ -549,16 +576,12 @@ static int evl_batch_from_user(struct evl_batch *b,
 	}
 	for (i = 0; i < args->count; i++) {
 		const struct eventline_post_entry *ent = &b->ents[i];
-		void *dst = b->payloads + off;
 
-		if (copy_from_user(dst, u64_to_user_ptr(ent->payload),
-				   ent->payload_len))
-			return -EFAULT;
 		evl_user_event(&b->evs[i], ent->type, ent->payload_len);
-		b->evs[i].payload = dst;
+		b->evs[i].payload = b->payloads + off;
 		off += ent->payload_len;
 	}
-	return 0;
+	return evl_batch_payloads_from_user(b, args->count);
 }
 
 static long evl_line_post_batch(struct evl_line *line,

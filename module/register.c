@@ -95,6 +95,16 @@ static bool evl_register_hung_up(const struct evl_register *reg)
 	return smp_load_acquire(&reg->hup) && !READ_ONCE(reg->nr_live);
 }
 
+/*
+ * Is anyone there to wake: a sleeper in read(), poll or epoll, or a SIGIO
+ * owner?  A reader polling with O_NONBLOCK needs no wake-up, and handing
+ * one to the wake work for nobody would cost a kworker wake-up per post.
+ */
+static bool evl_register_has_waiter(struct evl_register *reg)
+{
+	return wq_has_sleeper(&reg->wq) || READ_ONCE(reg->fasync);
+}
+
 static void evl_register_wake(struct evl_register *reg, __poll_t band)
 {
 	/*
@@ -271,7 +281,8 @@ void evl_register_enqueue(struct evl_sub *sub, const struct evl_event *evs,
 	 * the ring for the OVERFLOW record to come, and queueing to resume.
 	 */
 	if (published || first_loss)
-		wake = evl_register_want_wake(reg, first_loss ? U32_MAX : queued);
+		wake = evl_register_want_wake(reg, first_loss ? U32_MAX : queued) &&
+		       evl_register_has_waiter(reg);
 	/*
 	 * Queued under reg->lock, so that release, which ends the
 	 * subscription under the same lock, can cancel it.

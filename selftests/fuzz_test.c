@@ -8,7 +8,10 @@
  * mutated or random argument structs placed at good, misaligned, read-only
  * or bad addresses or straddling an unmapped page; random command numbers;
  * read() and write() with odd sizes and buffers; poll, epoll, fcntl, dup,
- * close, /proc fdinfo; and now and then a forked child (sometimes as uid
+ * close, /proc fdinfo; mmap() of every part of a register's ring (and of
+ * fds that have none), sometimes moving the mapped consumer position
+ * anywhere; POST and POST_BATCH through IORING_OP_URING_CMD on a raw
+ * io_uring; and now and then a forked child (sometimes as uid
  * 65534) that does the same with the fds it inherited, concurrently.
  *
  * The oracles, beyond "nothing crashed or hung":
@@ -19,6 +22,11 @@
  *    caller's size; fds come back with the EVENTLINE_FD_* flags asked for;
  *  - every record read is well formed, and per register and line the
  *    sequence numbers only grow and nothing follows LINE_CLOSED;
+ *  - mmap() fails exactly as the ring's rules say; a ring mapping shows
+ *    its size and the same bytes in both copies; a consumer position
+ *    beyond the producer makes read() fail with EIO;
+ *  - a uring_cmd's CQE gives what the same ioctl would, or EOPNOTSUPP on
+ *    fds without commands, EINVAL for a non-zero __reserved;
  *  - POST and POST_BATCH sequence numbers per line only grow; a batch
  *    returns its count and never writes its entries; a register's ring
  *    is the size asked for (or GET_INFO's default_ring_size);
@@ -53,6 +61,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <linux/io_uring.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
@@ -135,6 +144,8 @@ struct fz_stats {
 	unsigned long ok;
 	unsigned long ok_cmd[8];	/* successes per fz_cmds[] entry */
 	unsigned long records;		/* records read and checked */
+	unsigned long maps, scribbles;	/* mmaps that worked, consumer moves */
+	unsigned long cqes;		/* uring_cmd completions */
 	unsigned long err[FZ_ERRNO_MAX];
 };
 
@@ -1463,6 +1474,151 @@ static void fz_check_writes(unsigned int ci, const struct fz_arg *a,
 	}
 }
 
+/*
+ * Lay out an argument for command @ci (@c, or NULL for an unknown one):
+ * valid, mutated or random, at a good, misaligned, read-only, straddling
+ * or bad address.  Returns the pointer to pass; @span is how much of the
+ * rw pages to compare afterwards (fz_check_writes()).
+ */
+static uintptr_t fz_place_arg(const struct fz_cmd *c, unsigned int ci,
+			      struct fz_arg *a, size_t *span)
+{
+	uintptr_t arg;
+
+	/* Where the argument lives. */
+	memset(fz.rw, 0, 2 * fz.pg);
+	switch (fz_below(12)) {
+	case 0: case 1: case 2: case 3: case 4: case 5:
+		a->ptr = fz.rw + 8 * fz_below(fz.pg / 8 - 16);
+		a->plain = true;
+		fz_cur.place = "aligned";
+		break;
+	case 6: case 7:
+		a->ptr = fz.rw + 1 + fz_below(fz.pg - 128);
+		a->plain = true;
+		fz_cur.place = "misaligned";
+		break;
+	case 8: case 9:	/* runs into the guard page */
+		a->ptr = fz.guard - 1 - fz_below(c ? c->ksize + 8 : 96);
+		fz_cur.place = "straddles-guard";
+		break;
+	case 10:
+		a->ptr = fz.ro + 8 * fz_below(fz.pg / 8 - 16);
+		fz_cur.place = "read-only";
+		break;
+	default:
+		a->ptr = NULL;
+		fz_cur.place = "bad-ptr";
+		break;
+	}
+
+	if (!a->ptr) {
+		const char *why;
+
+		arg = fz_bad_ptr(&why);
+		fz_cur.place = why;
+		a->predict = EFAULT;
+	} else {
+		unsigned char tmp[256];
+		size_t ksize = c ? c->ksize : sizeof(tmp);
+		size_t room = fz.guard - a->ptr;
+
+		if (a->ptr >= fz.ro)
+			room = fz.ro + fz.pg - a->ptr;
+		a->avail = room;
+		memset(tmp, 0, sizeof(tmp));
+		if (!c || fz_chance(10)) {
+			fz_random_bytes(tmp, ksize);
+			a->nmut = 2;
+			strcpy(a->mut, "random-bytes");
+		} else {
+			fz_build_valid(ci, tmp);
+		}
+		/* Build in place (mutations need the real buffer). */
+		if (a->ptr >= fz.ro)
+			ASSERT_SYSOK(mprotect(fz.ro, fz.pg,
+					      PROT_READ | PROT_WRITE));
+		if (room >= ksize) {
+			memcpy(a->ptr, tmp, ksize);
+			if (c && !a->nmut) {
+				unsigned int n = fz_chance(45) ? 0 :
+						 fz_chance(85) ? 1 : 2;
+
+				while (n--)
+					fz_mutate(ci, a);
+			}
+		} else {
+			/* Only the start fits before the guard. */
+			memcpy(a->ptr, tmp, room);
+			a->nmut = 2;
+		}
+		if (room >= 4)
+			memcpy(&a->usize, a->ptr, 4);
+		if (a->ptr >= fz.ro)
+			ASSERT_SYSOK(mprotect(fz.ro, fz.pg, PROT_READ));
+		arg = (uintptr_t)a->ptr;
+		/* Read-only or cut short: outputs may fault, do not guess. */
+		if (!a->plain && (a->late ||
+				 (a->predict != EINVAL && a->predict != E2BIG)))
+			a->predict = 0;
+		if (room < 4)
+			a->predict = EFAULT;
+		if (a->plain) {
+			*span = a->usize <= fz.pg ? a->usize : 0;
+			if (c && *span < c->ksize)
+				*span = c->ksize;
+			*span += 64;
+			if (*span > (size_t)(fz.guard - a->ptr))
+				*span = fz.guard - a->ptr;
+			memcpy(fz.snap, fz.rw, 2 * fz.pg);
+		}
+	}
+	fz_cur.mut = a->mut[0] ? a->mut : NULL;
+	fz_cur.size = a->usize;
+	fz_cur.arg = arg;
+	return arg;
+}
+
+/*
+ * Judge what an ioctl (or the same command through io_uring) returned:
+ * @ret, or -1 and @err; @allowed and a->predict as fz_op_ioctl() set them.
+ * Snapshots of the rw pages and the entries were taken before the call.
+ */
+static void fz_judge(const struct fz_fd *f, unsigned int ci,
+		     const struct fz_cmd *c, long ret, int err,
+		     const struct fz_arg *a, fz_errs_t allowed, size_t span)
+{
+	/* The entries are input only. */
+	if (ci == FZ_POST_BATCH &&
+	    memcmp(fz.ents_snap, fz.ents, fz.ents_end - fz.ents))
+		fz_report("POST_BATCH wrote into its entries");
+
+	if (a->predict == -1) {
+		/* No foreign driver knows our commands. */
+		if (c && ret >= 0)
+			fz_report("%s succeeded on a %s fd", c->name,
+				  fz_kind_name[f->kind]);
+		return;
+	}
+	if (ret < 0) {
+		fz_check_errno(err, allowed, a->predict);
+	} else if (a->predict > 0) {
+		fz_report("expected %s, got success (%ld)",
+			  tap_errname(a->predict), ret);
+		if (c && (ci == FZ_LINE_CREATE || ci == FZ_LINE_OPEN ||
+			  ci == FZ_REGISTER_CREATE))
+			close(ret);
+		return;
+	} else if (c) {
+		fz_ioctl_ok(f, ci, ret, a);
+	} else {
+		fz_report("unknown command succeeded (%ld)", ret);
+	}
+
+	if (a->plain && c && (c->kinds & K(f->kind)))
+		fz_check_writes(ci, a, span);
+}
+
 static void fz_op_ioctl(void)
 {
 	struct fz_fd f = fz_pick();
@@ -1497,97 +1653,7 @@ static void fz_op_ioctl(void)
 	fz_cur.cmd = cmd;
 	fz_cur.mut = NULL;
 
-	/* Where the argument lives. */
-	memset(fz.rw, 0, 2 * fz.pg);
-	switch (fz_below(12)) {
-	case 0: case 1: case 2: case 3: case 4: case 5:
-		a.ptr = fz.rw + 8 * fz_below(fz.pg / 8 - 16);
-		a.plain = true;
-		fz_cur.place = "aligned";
-		break;
-	case 6: case 7:
-		a.ptr = fz.rw + 1 + fz_below(fz.pg - 128);
-		a.plain = true;
-		fz_cur.place = "misaligned";
-		break;
-	case 8: case 9:	/* runs into the guard page */
-		a.ptr = fz.guard - 1 - fz_below(c ? c->ksize + 8 : 96);
-		fz_cur.place = "straddles-guard";
-		break;
-	case 10:
-		a.ptr = fz.ro + 8 * fz_below(fz.pg / 8 - 16);
-		fz_cur.place = "read-only";
-		break;
-	default:
-		a.ptr = NULL;
-		fz_cur.place = "bad-ptr";
-		break;
-	}
-
-	if (!a.ptr) {
-		const char *why;
-
-		arg = fz_bad_ptr(&why);
-		fz_cur.place = why;
-		a.predict = EFAULT;
-	} else {
-		unsigned char tmp[256];
-		size_t ksize = c ? c->ksize : sizeof(tmp);
-		size_t room = fz.guard - a.ptr;
-
-		if (a.ptr >= fz.ro)
-			room = fz.ro + fz.pg - a.ptr;
-		a.avail = room;
-		memset(tmp, 0, sizeof(tmp));
-		if (!c || fz_chance(10)) {
-			fz_random_bytes(tmp, ksize);
-			a.nmut = 2;
-			strcpy(a.mut, "random-bytes");
-		} else {
-			fz_build_valid(ci, tmp);
-		}
-		/* Build in place (mutations need the real buffer). */
-		if (a.ptr >= fz.ro)
-			ASSERT_SYSOK(mprotect(fz.ro, fz.pg,
-					      PROT_READ | PROT_WRITE));
-		if (room >= ksize) {
-			memcpy(a.ptr, tmp, ksize);
-			if (c && !a.nmut) {
-				unsigned int n = fz_chance(45) ? 0 :
-						 fz_chance(85) ? 1 : 2;
-
-				while (n--)
-					fz_mutate(ci, &a);
-			}
-		} else {
-			/* Only the start fits before the guard. */
-			memcpy(a.ptr, tmp, room);
-			a.nmut = 2;
-		}
-		if (room >= 4)
-			memcpy(&a.usize, a.ptr, 4);
-		if (a.ptr >= fz.ro)
-			ASSERT_SYSOK(mprotect(fz.ro, fz.pg, PROT_READ));
-		arg = (uintptr_t)a.ptr;
-		/* Read-only or cut short: outputs may fault, do not guess. */
-		if (!a.plain && (a.late ||
-				 (a.predict != EINVAL && a.predict != E2BIG)))
-			a.predict = 0;
-		if (room < 4)
-			a.predict = EFAULT;
-		if (a.plain) {
-			span = a.usize <= fz.pg ? a.usize : 0;
-			if (c && span < c->ksize)
-				span = c->ksize;
-			span += 64;
-			if (span > (size_t)(fz.guard - a.ptr))
-				span = fz.guard - a.ptr;
-			memcpy(fz.snap, fz.rw, 2 * fz.pg);
-		}
-	}
-	fz_cur.mut = a.mut[0] ? a.mut : NULL;
-	fz_cur.size = a.usize;
-	fz_cur.arg = arg;
+	arg = fz_place_arg(c, ci, &a, &span);
 
 	/* Which errors may come back. */
 	if (f.kind == FZ_BADFD) {
@@ -1613,35 +1679,7 @@ static void fz_op_ioctl(void)
 	ret = ioctl(f.fd, cmd, arg);
 	err = ret < 0 ? errno : 0;
 	fz_count(ret, err);
-	/* The entries are input only. */
-	if (ci == FZ_POST_BATCH &&
-	    memcmp(fz.ents_snap, fz.ents, fz.ents_end - fz.ents))
-		fz_report("POST_BATCH wrote into its entries");
-
-	if (a.predict == -1) {
-		/* No foreign driver knows our commands. */
-		if (c && ret >= 0)
-			fz_report("%s succeeded on a %s fd", c->name,
-				  fz_kind_name[f.kind]);
-		return;
-	}
-	if (ret < 0) {
-		fz_check_errno(err, allowed, a.predict);
-	} else if (a.predict > 0) {
-		fz_report("expected %s, got success (%ld)",
-			  tap_errname(a.predict), ret);
-		if (c && (ci == FZ_LINE_CREATE || ci == FZ_LINE_OPEN ||
-			  ci == FZ_REGISTER_CREATE))
-			close(ret);
-		return;
-	} else if (c) {
-		fz_ioctl_ok(&f, ci, ret, &a);
-	} else {
-		fz_report("unknown command succeeded (%ld)", ret);
-	}
-
-	if (a.plain && c && (c->kinds & K(f.kind)))
-		fz_check_writes(ci, &a, span);
+	fz_judge(&f, ci, c, ret, err, &a, allowed, span);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2167,6 +2205,417 @@ static void fz_op_fdinfo(void)
 		fz_report("%s lacks \"%s\"", path, key);
 }
 
+/* ------------------------------------------------------------------ */
+/* mmap and io_uring                                                   */
+
+/* A register's ring size: fdinfo, else its producer page; 0 on failure. */
+static uint32_t fz_ring_size(int fd)
+{
+	const struct eventline_ring_producer *prod;
+	uint32_t size = fz_fdinfo_uint(fd, "ring_size:");
+
+	if (size)
+		return size;
+	prod = mmap(NULL, fz.pg, PROT_READ, MAP_SHARED, fd,
+		    EVENTLINE_MMAP_RING_PGOFF * fz.pg);
+	if (prod == MAP_FAILED) {
+		fz_report("mapping the producer page: %s", tap_errname(errno));
+		return 0;
+	}
+	size = prod->size;
+	munmap((void *)prod, fz.pg);
+	return size;
+}
+
+/*
+ * Move @reg's consumer position somewhere arbitrary, let the kernel see it
+ * (poll, a read), then put it at the producer position: every record not
+ * read is skipped, as a mapped reader may do, and positions stay record
+ * boundaries so the read() oracles hold again.  Restoring the old position
+ * instead would be wrong: the kernel frees queue places by the position it
+ * finds, so records between the old and the scribbled one may be gone.
+ * Only while nobody else uses the register (fz_alone()), so the producer
+ * position is stable.
+ */
+static void fz_scribble(const struct fz_fd *f,
+			struct eventline_ring_consumer *cons)
+{
+	const struct eventline_ring_producer *prod;
+	uint32_t c0, p0, size, v;
+	struct pollfd pfd;
+	ssize_t n;
+	int err, fl;
+
+	prod = mmap(NULL, fz.pg, PROT_READ, MAP_SHARED, f->fd,
+		    EVENTLINE_MMAP_RING_PGOFF * fz.pg);
+	if (prod == MAP_FAILED) {
+		fz_report("mapping the producer page: %s", tap_errname(errno));
+		return;
+	}
+	c0 = __atomic_load_n(&cons->pos, __ATOMIC_RELAXED);
+	p0 = __atomic_load_n(&prod->pos, __ATOMIC_ACQUIRE);
+	size = prod->size;
+	if (p0 - c0 > size || p0 % EVENTLINE_RECORD_ALIGN ||
+	    c0 % EVENTLINE_RECORD_ALIGN)
+		fz_report("ring of %u: consumer %u, producer %u", size, c0, p0);
+
+	switch (fz_below(5)) {
+	case 0:
+		v = (uint32_t)fz_rand();
+		break;
+	case 1:		/* inside what is queued, maybe off a boundary */
+		v = c0 + fz_below(p0 - c0 + 1);
+		break;
+	case 2:		/* past the producer */
+		v = p0 + 8 + 8 * fz_below(16);
+		break;
+	case 3:		/* behind: records already read */
+		v = c0 - 8 - 8 * fz_below(16);
+		break;
+	default:	/* off the 8-byte grid */
+		v = c0 + 1 + fz_below(7);
+		break;
+	}
+	fz_cur.what = "mmap-scribble";
+	__atomic_add_fetch(&fz.stats->scribbles, 1, __ATOMIC_RELAXED);
+	fz_cur.count = v;
+	__atomic_store_n(&cons->pos, v, __ATOMIC_RELEASE);
+
+	switch (fz_below(3)) {
+	case 0:
+		pfd = (struct pollfd){ f->fd, POLLIN, 0 };
+		fz_count(poll(&pfd, 1, 0), errno);
+		fz_check_revents(f, pfd.revents);
+		break;
+	case 1:
+		fl = fcntl(f->fd, F_GETFL);
+		if (!(fl & O_NONBLOCK))
+			fz_interrupt_arm(true);
+		n = read(f->fd, fz.rw, 2 * fz.pg);
+		err = n < 0 ? errno : 0;
+		if (!(fl & O_NONBLOCK))
+			fz_interrupt_arm(false);
+		fz_count(n, err);
+		/*
+		 * More than the ring in use can only be a bad position;
+		 * otherwise what is read from a position the kernel cannot
+		 * check may be anything, even records read before.
+		 */
+		if (p0 - v > size && n >= 0)
+			fz_report("read with consumer %u, producer %u returned %zd",
+				  v, p0, n);
+		else if (n < 0)
+			fz_check_errno(err, FZ_E(EIO) | FZ_E(EAGAIN) |
+					    FZ_E(EINTR) | FZ_E(EINVAL),
+				       p0 - v > size ? EIO : 0);
+		break;
+	default:
+		break;
+	}
+	__atomic_store_n(&cons->pos,
+			 __atomic_load_n(&prod->pos, __ATOMIC_ACQUIRE),
+			 __ATOMIC_RELEASE);
+	munmap((void *)prod, fz.pg);
+}
+
+/* What a whole-ring mapping shows: the producer page, the ring twice. */
+static void fz_check_ring_map(const unsigned char *map, uint32_t size)
+{
+	const struct eventline_ring_producer *prod = (const void *)map;
+	const unsigned char *data = map + fz.pg;
+	unsigned int i;
+	uint32_t at;
+
+	if (prod->size != size || prod->pos % EVENTLINE_RECORD_ALIGN)
+		fz_report("producer page: size %u (fdinfo %u), pos %u",
+			  prod->size, size, prod->pos);
+	/* Nobody writes while we are alone: both copies must agree. */
+	for (i = 0; fz_alone() && i < 4; i++) {
+		at = fz_below(size);
+		if (data[at] != data[at + size]) {
+			fz_report("ring byte %u: %#x, its second mapping %#x",
+				  at, data[at], data[at + size]);
+			break;
+		}
+	}
+}
+
+/*
+ * mmap() of any fd: registers map their consumer page (offset 0, one
+ * page) and ring (offset 1: the producer page alone, or it and the ring
+ * twice), shared only, the ring read-only; nothing else maps.
+ */
+static void fz_op_mmap(void)
+{
+	struct fz_fd f = fz_pick();
+	uint32_t size = 4096;
+	size_t len, pages;
+	unsigned long pgoff;
+	int prot, flags, predict, fl, err;
+	unsigned char *p;
+
+	fz_cur.what = "mmap";
+	fz_cur.fd = f.fd;
+	fz_cur.kind = f.kind;
+	fz_cur.cmd = 0;
+	fz_cur.mut = NULL;
+	if (f.kind == FZ_REG) {
+		size = fz_ring_size(f.fd);
+		if (!size)
+			return;
+	}
+	switch (fz_below(6)) {
+	case 0: case 1:
+		pgoff = fz_below(2);
+		break;
+	case 2: case 3:
+		pgoff = 1;
+		break;
+	case 4:
+		pgoff = 2;
+		break;
+	default:
+		pgoff = 3 + fz_below(1 << 16);
+		break;
+	}
+	switch (fz_below(7)) {
+	case 0: case 1:
+		len = fz.pg;
+		break;
+	case 2:		/* rounded up to one page */
+		len = 1 + fz_below(fz.pg);
+		break;
+	case 3: case 4:
+		len = fz.pg + 2 * (size_t)size;
+		break;
+	case 5:
+		len = 2 * (size_t)size;
+		break;
+	default:
+		len = 2 * fz.pg + 2 * (size_t)size;
+		break;
+	}
+	prot = fz_chance(50) ? PROT_READ : PROT_READ | PROT_WRITE;
+	flags = fz_chance(80) ? MAP_SHARED : MAP_PRIVATE;
+	pages = (len + fz.pg - 1) / fz.pg;
+	fz_cur.place = flags == MAP_SHARED ? "shared" : "private";
+	fz_cur.size = pgoff;
+	fz_cur.count = len;
+	fz_cur.arg = prot;
+
+	switch (f.kind) {
+	case FZ_BADFD:
+		predict = EBADF;
+		break;
+	case FZ_REG:
+		if (flags != MAP_SHARED)
+			predict = EINVAL;
+		else if (pgoff == EVENTLINE_MMAP_CONSUMER_PGOFF)
+			predict = pages == 1 ? 0 : EINVAL;
+		else if (pgoff == EVENTLINE_MMAP_RING_PGOFF)
+			predict = pages != 1 &&
+				  pages * fz.pg != fz.pg + 2 * (size_t)size ?
+				  EINVAL : prot & PROT_WRITE ? EPERM : 0;
+		else
+			predict = EINVAL;
+		break;
+	default:
+		/* The VM checks the fd's access mode before the driver. */
+		fl = fcntl(f.fd, F_GETFL) & O_ACCMODE;
+		if (fl == O_WRONLY ||
+		    (fl == O_RDONLY && flags == MAP_SHARED &&
+		     (prot & PROT_WRITE)))
+			predict = EACCES;
+		else
+			predict = ENODEV;
+		break;
+	}
+
+	p = mmap(NULL, len, prot, flags, f.fd, pgoff * fz.pg);
+	err = p == MAP_FAILED ? errno : 0;
+	fz_count(p == MAP_FAILED ? -1 : 0, err);
+	if (p == MAP_FAILED) {
+		/* A good mapping may still fail to get its pages. */
+		fz_check_errno(err, FZ_E(predict) | FZ_E(ENOMEM),
+			       predict);
+		return;
+	}
+	__atomic_add_fetch(&fz.stats->maps, 1, __ATOMIC_RELAXED);
+	if (predict) {
+		fz_report("expected %s, mmap succeeded", tap_errname(predict));
+	} else if (pgoff == EVENTLINE_MMAP_RING_PGOFF) {
+		if (pages > 1)
+			fz_check_ring_map(p, size);
+		else if (((struct eventline_ring_producer *)p)->size != size)
+			fz_report("producer page: size %u, fdinfo %u",
+				  ((struct eventline_ring_producer *)p)->size,
+				  size);
+	} else if ((prot & PROT_WRITE) && fz_alone() && fz_chance(50)) {
+		fz_scribble(&f, (void *)p);
+	}
+	EXPECT_SYSOK(munmap(p, len));
+}
+
+/* One io_uring per process, set up on first use; fd -1: unavailable. */
+static struct {
+	pid_t pid;
+	int fd;
+	unsigned int *sq_tail, *sq_mask, *sq_array;
+	unsigned int *cq_head, *cq_tail, *cq_mask;
+	struct io_uring_sqe *sqes;
+	struct io_uring_cqe *cqes;
+} fz_ring;
+
+static bool fz_ring_setup(void)
+{
+	struct io_uring_params p = { 0 };
+	unsigned char *sq, *cq;
+	int fd;
+
+	/* A forked child has its parent's ring: sharing it would race. */
+	if (fz_ring.pid == getpid())
+		return fz_ring.fd >= 0;
+	fz_ring.pid = getpid();
+	fz_ring.fd = -1;
+	fd = syscall(__NR_io_uring_setup, 2, &p);
+	if (fd < 0) {
+		if (errno != ENOSYS && errno != EPERM)
+			fz_report("io_uring_setup: %s", tap_errname(errno));
+		return false;
+	}
+	sq = mmap(NULL, p.sq_off.array + p.sq_entries * sizeof(unsigned int),
+		  PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
+		  IORING_OFF_SQ_RING);
+	cq = mmap(NULL, p.cq_off.cqes +
+			p.cq_entries * sizeof(struct io_uring_cqe),
+		  PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
+		  IORING_OFF_CQ_RING);
+	fz_ring.sqes = mmap(NULL, p.sq_entries * sizeof(struct io_uring_sqe),
+			    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+			    fd, IORING_OFF_SQES);
+	ASSERT_TRUE(sq != MAP_FAILED && cq != MAP_FAILED &&
+		    fz_ring.sqes != MAP_FAILED);
+	fz_ring.sq_tail = (void *)(sq + p.sq_off.tail);
+	fz_ring.sq_mask = (void *)(sq + p.sq_off.ring_mask);
+	fz_ring.sq_array = (void *)(sq + p.sq_off.array);
+	fz_ring.cq_head = (void *)(cq + p.cq_off.head);
+	fz_ring.cq_tail = (void *)(cq + p.cq_off.tail);
+	fz_ring.cq_mask = (void *)(cq + p.cq_off.ring_mask);
+	fz_ring.cqes = (void *)(cq + p.cq_off.cqes);
+	fz_ring.fd = fd;
+	return true;
+}
+
+/* Submit one IORING_OP_URING_CMD and wait for it: the CQE's res. */
+static int fz_ring_cmd(int fd, uint32_t op, uint64_t arg, uint64_t reserved)
+{
+	struct eventline_uring_cmd cmd = { .arg = arg, .__reserved = reserved };
+	unsigned int tail = *fz_ring.sq_tail, head, i;
+	struct io_uring_sqe *sqe;
+	int res;
+
+	i = tail & *fz_ring.sq_mask;
+	sqe = &fz_ring.sqes[i];
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = IORING_OP_URING_CMD;
+	sqe->fd = fd;
+	sqe->cmd_op = op;
+	memcpy(sqe->cmd, &cmd, sizeof(cmd));
+	fz_ring.sq_array[i] = i;
+	__atomic_store_n(fz_ring.sq_tail, tail + 1, __ATOMIC_RELEASE);
+	/* Submitting comes before any wait a signal could interrupt. */
+	ASSERT_EQ(syscall(__NR_io_uring_enter, fz_ring.fd, 1, 1,
+			  IORING_ENTER_GETEVENTS, NULL, 0), 1);
+	head = *fz_ring.cq_head;
+	while (head == __atomic_load_n(fz_ring.cq_tail, __ATOMIC_ACQUIRE))
+		syscall(__NR_io_uring_enter, fz_ring.fd, 0, 1,
+			IORING_ENTER_GETEVENTS, NULL, 0);
+	res = fz_ring.cqes[head & *fz_ring.cq_mask].res;
+	__atomic_store_n(fz_ring.cq_head, head + 1, __ATOMIC_RELEASE);
+	return res;
+}
+
+/*
+ * POST and POST_BATCH through IORING_OP_URING_CMD: the arguments and
+ * mutations of fz_op_ioctl(), the CQE's res judged by the ioctl's model.
+ * Only line fds take commands (io_uring says EOPNOTSUPP for the rest), a
+ * non-zero __reserved is EINVAL before anything else, and an unknown
+ * cmd_op is ENOTTY.
+ */
+static void fz_op_uring(void)
+{
+	struct fz_fd f = fz_pick();
+	struct fz_arg a = { 0 };
+	const struct fz_cmd *c;
+	unsigned int ci;
+	uint64_t reserved = fz_chance(10) ? fz_rand() | 1 : 0;
+	fz_errs_t allowed;
+	size_t span = 0;
+	uintptr_t arg;
+	uint32_t op;
+	long ret;
+	int res;
+
+	if (!fz_ring_setup())
+		return;
+	/* Mostly line fds: the ones with something to say. */
+	if (f.kind != FZ_OWNER && f.kind != FZ_POSTER && fz_chance(70)) {
+		int i = fz_pick_kind(fz_chance(50) ? FZ_OWNER : FZ_POSTER);
+
+		if (i >= 0)
+			f = fz.pool[i];
+	}
+	/* /dev/null takes any command, as a no-op: nothing to judge. */
+	if (f.kind == FZ_DEVNULL)
+		return;
+	switch (fz_below(5)) {
+	case 0: case 1:
+		op = EVENTLINE_IOC_POST;
+		break;
+	case 2: case 3:
+		op = EVENTLINE_IOC_POST_BATCH;
+		break;
+	default:
+		op = (uint32_t)fz_random_cmd();
+		break;
+	}
+	c = fz_cmd_lookup(op);
+	ci = c ? (unsigned int)(c - fz_cmds) : FZ_NCMDS;
+
+	fz_cur.what = "uring_cmd";
+	fz_cur.fd = f.fd;
+	fz_cur.kind = f.kind;
+	fz_cur.cmd = op;
+	fz_cur.mut = NULL;
+	arg = fz_place_arg(c, ci, &a, &span);
+	if (reserved)
+		fz_cur.place = "reserved";
+
+	if (f.kind == FZ_BADFD) {
+		a.predict = EBADF;
+		allowed = FZ_E(EBADF);
+	} else if (f.kind != FZ_OWNER && f.kind != FZ_POSTER) {
+		a.predict = EOPNOTSUPP;
+		allowed = FZ_E(EOPNOTSUPP);
+	} else if (reserved) {
+		a.predict = EINVAL;
+		allowed = FZ_E(EINVAL);
+	} else if (!c || !(c->kinds & K(f.kind))) {
+		a.predict = ENOTTY;
+		allowed = FZ_E(ENOTTY);
+	} else {
+		allowed = fz_common_errs | c->errs;
+	}
+
+	if (ci == FZ_POST_BATCH)
+		memcpy(fz.ents_snap, fz.ents, fz.ents_end - fz.ents);
+	res = fz_ring_cmd(f.fd, op, arg, reserved);
+	__atomic_add_fetch(&fz.stats->cqes, 1, __ATOMIC_RELAXED);
+	ret = res < 0 ? -1 : res;
+	fz_count(ret, -res);
+	fz_judge(&f, ci, c, ret, res < 0 ? -res : 0, &a, allowed, span);
+}
+
 static void fz_op_new_ctl(void)
 {
 	int fd = open(TU_DEV, O_RDWR | (fz_chance(50) ? O_CLOEXEC : 0));
@@ -2411,6 +2860,10 @@ static void fz_run(unsigned long ops, bool may_fork)
 			fz_op_new_ctl();
 		else if (r < 932 && may_fork)
 			fz_op_fork();
+		else if (r < 952)
+			fz_op_mmap();
+		else if (r < 972)
+			fz_op_uring();
 		else
 			/* Keep lines and registers around to work on. */
 			fz_op_ioctl();
@@ -2510,7 +2963,9 @@ static void fz_case(const char *name, unsigned int share, bool nobody,
 		off += snprintf(errs + off, sizeof(errs) - off, "%s%s:%lu",
 				i ? "," : "", fz_cmds[i].name,
 				fz.stats->ok_cmd[i]);
-	tap_diag("fuzz: case=%s ok-by-ioctl=%s", name, errs);
+	tap_diag("fuzz: case=%s ok-by-ioctl=%s mmaps=%lu scribbles=%lu uring-cqes=%lu",
+		 name, errs, fz.stats->maps, fz.stats->scribbles,
+		 fz.stats->cqes);
 }
 
 /* As root, with forked children (root or nobody) sharing the pool. */

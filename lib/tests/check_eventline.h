@@ -7,5 +7,7 @@
 
 Suite *record_suite(void);
 Suite *api_suite(void);
+Suite *ring_suite(void);
+Suite *uring_suite(void);
 
 #endif

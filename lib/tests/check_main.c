@@ -14,6 +14,8 @@ int main(void)
 
 	sr = srunner_create(record_suite());
 	srunner_add_suite(sr, api_suite());
+	srunner_add_suite(sr, ring_suite());
+	srunner_add_suite(sr, uring_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -267,10 +267,12 @@ struct eventline_register_create {
  * the call returns; or, while another post on the line is being delivered
  * or when the line has more than 64 subscribers, into the line's staging
  * ring, to be delivered in sequence order without this call waiting for it
- * (by the post being delivered, or by a kernel worker).  When the staging ring is full the call waits
- * for room (it never waits for a reader), or fails with -EAGAIN on a
- * non-blocking fd.  Nothing a subscriber does can make a post fail.
- * The call either posts the event and returns 0, or posts nothing.
+ * (by the post being delivered, or by a kernel worker).  When the staging
+ * ring is full the call waits for room (it never waits for a reader), or
+ * fails with -EAGAIN on a non-blocking fd.  No subscriber can make a post
+ * fail; one that slows delivery down can only make posters wait for
+ * staging room.  The call either posts the event and returns 0, or posts
+ * nothing.
  *
  * Errors: -EINVAL bad type, -EMSGSIZE payload_len above max_payload,
  * -EPIPE the line has closed (poster fds only), -EAGAIN see above,
