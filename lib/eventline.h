@@ -96,6 +96,7 @@ struct el_register_opts {
 	uint32_t ring_size;	/* bytes, a power of two; 0: sized for queue_len */
 	uint32_t wakeup_records; /* wake the reader once this many are queued */
 	uint32_t flags;		/* EVENTLINE_REGISTER_* (WAKE_ALWAYS) */
+	uint32_t wakeup_usec;	/* with wakeup_records > 1: or after this long */
 };
 
 EL_API int el_register_create(struct el_ctx *ctx,

@@ -16,7 +16,7 @@ int el_register_create(struct el_ctx *ctx, const struct el_register_opts *opts)
 
 	if (!ctx)
 		return -EINVAL;
-	err = EL_OPTS_CHECK(opts, el_register_opts, fd_flags, flags);
+	err = EL_OPTS_CHECK(opts, el_register_opts, fd_flags, wakeup_usec);
 	if (err)
 		return err;
 
@@ -32,6 +32,7 @@ int el_register_create(struct el_ctx *ctx, const struct el_register_opts *opts)
 	arg.queue_len = EL_OPTS_GET(opts, queue_len, 0);
 	arg.ring_size = EL_OPTS_GET(opts, ring_size, 0);
 	arg.wakeup_records = EL_OPTS_GET(opts, wakeup_records, 0);
+	arg.wakeup_usec = EL_OPTS_GET(opts, wakeup_usec, 0);
 
 	fd = ioctl(ctx->fd, EVENTLINE_IOC_REGISTER_CREATE, &arg);
 	return fd < 0 ? -errno : fd;

@@ -33,7 +33,9 @@
  *
  * Wake-ups: by default a delivery wakes the reader only when the reader
  * has caught up (@armed: a read() or poll() found nothing to do since the
- * last wake) and @wakeup_records events are queued; WAKE_ALWAYS wakes on
+ * last wake) and @wakeup_records events are queued, or they have waited
+ * @wakeup_usec (an hrtimer, started when a delivery leaves fewer than
+ * @wakeup_records queued, then sets @timer_due); WAKE_ALWAYS wakes on
  * every delivery, and a first loss wakes whatever wakeup_records says.  A
  * deliverer wakes a few registers itself (outside any lock, see
  * deliver.c) and hands the rest to each register's wake work, on
@@ -116,6 +118,22 @@ static void evl_register_wake(struct evl_register *reg, __poll_t band)
 		__wake_up(&reg->wq, TASK_INTERRUPTIBLE, band & EPOLLHUP ? 0 : 1,
 			  poll_to_key(band));
 	kill_fasync(&reg->fasync, SIGIO, band & EPOLLHUP ? POLL_HUP : POLL_IN);
+}
+
+/*
+ * wakeup_usec ran out with fewer than wakeup_records events queued: they
+ * are ready now.  Runs in hard interrupt context, where a wake-up is fine.
+ */
+static enum hrtimer_restart evl_register_wake_timer(struct hrtimer *timer)
+{
+	struct evl_register *reg = container_of(timer, struct evl_register,
+						wake_timer);
+
+	WRITE_ONCE(reg->timer_due, true);
+	/* Pairs with evl_register_arm(), as a delivery's check does. */
+	if (atomic_xchg(&reg->armed, 0))
+		evl_register_wake(reg, EPOLLIN | EPOLLRDNORM);
+	return HRTIMER_NORESTART;
 }
 
 static void evl_register_wake_work(struct work_struct *work)
@@ -255,6 +273,9 @@ void evl_register_enqueue(struct evl_sub *sub, const struct evl_event *evs,
 	}
 	pos = reg->ring.prod;
 	queued = evl_register_queued(reg);
+	/* The reader caught up: a new wait for wakeup_usec starts. */
+	if (!queued && pos == evl_ring_consumed(&reg->ring))
+		WRITE_ONCE(reg->timer_due, false);
 	for (i = 0; i < nr; i++) {
 		u32 size = evl_record_size(evs[i].payload_len);
 
@@ -276,6 +297,12 @@ void evl_register_enqueue(struct evl_sub *sub, const struct evl_event *evs,
 	published = pos != reg->ring.prod;
 	if (published)
 		evl_ring_publish(&reg->ring, pos);
+	/* Too few to wake for: wake for them anyway after wakeup_usec. */
+	if (published && reg->wakeup_usec && queued < reg->wakeup_records &&
+	    !READ_ONCE(reg->timer_due) && !hrtimer_active(&reg->wake_timer))
+		hrtimer_start(&reg->wake_timer,
+			      ns_to_ktime((u64)reg->wakeup_usec * NSEC_PER_USEC),
+			      HRTIMER_MODE_REL);
 	/*
 	 * Losses wake a reader below its wakeup_records too: it must drain
 	 * the ring for the OVERFLOW record to come, and queueing to resume.
@@ -428,7 +455,7 @@ static bool evl_register_ready(struct evl_register *reg)
 		return true;
 	spin_lock(&reg->lock);
 	ready = evl_register_queued(reg) >= reg->wakeup_records || reg->lost ||
-		reg->meta_unread;
+		reg->meta_unread || READ_ONCE(reg->timer_due);
 	spin_unlock(&reg->lock);
 	return ready;
 }
@@ -648,8 +675,12 @@ static int evl_register_release(struct inode *inode, struct file *file)
 	struct evl_register *reg = file->private_data;
 
 	evl_chain_release_register(reg);
-	/* Every subscription ended under reg->lock: no wake is queued after. */
+	/*
+	 * Every subscription ended under reg->lock: no wake is queued and no
+	 * timer started after.
+	 */
 	cancel_work_sync(&reg->wake_work);
+	hrtimer_cancel(&reg->wake_timer);
 	evl_register_free(reg);
 	return 0;
 }
@@ -702,7 +733,8 @@ long evl_register_create(void __user *uarg)
 	    args.queue_len > evl_max_queue_len)
 		return -EINVAL;
 	queue_len = args.queue_len ?: evl_default_queue_len;
-	if (args.wakeup_records > queue_len)
+	if (args.wakeup_records > queue_len || args.__reserved2 ||
+	    args.wakeup_usec > USEC_PER_SEC)
 		return -EINVAL;
 	ring_size = args.ring_size ?: evl_default_ring_size(queue_len);
 	if (ring_size < PAGE_SIZE || ring_size > evl_max_ring_size ||
@@ -727,6 +759,7 @@ long evl_register_create(void __user *uarg)
 	}
 	reg->queue_len = queue_len;
 	reg->wakeup_records = args.wakeup_records;
+	reg->wakeup_usec = args.wakeup_records > 1 ? args.wakeup_usec : 0;
 	reg->wake_always = args.flags & EVENTLINE_REGISTER_WAKE_ALWAYS;
 	/* The spare room for an OVERFLOW record. */
 	reg->reserved = EVL_META_RECORD_SIZE;
@@ -735,6 +768,8 @@ long evl_register_create(void __user *uarg)
 	reg->user_ns = get_user_ns(current_user_ns());
 	spin_lock_init(&reg->lock);
 	INIT_WORK(&reg->wake_work, evl_register_wake_work);
+	hrtimer_init(&reg->wake_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	reg->wake_timer.function = evl_register_wake_timer;
 	mutex_init(&reg->mutex);
 	INIT_LIST_HEAD(&reg->subs);
 	mutex_init(&reg->read_mutex);

@@ -3,6 +3,7 @@
 #define _EVL_REGISTER_H
 
 #include <linux/atomic.h>
+#include <linux/hrtimer.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
@@ -36,6 +37,9 @@ struct evl_register {
 	u32 meta_end;			/* end of the last META record */
 	bool meta_unread;		/* the consumer has not passed it */
 	u32 wakeup_records;		/* wake once this many are queued */
+	u32 wakeup_usec;		/* or once they waited this long */
+	bool timer_due;			/* the wait expired; ready at once */
+	struct hrtimer wake_timer;
 	bool wake_always;		/* EVENTLINE_REGISTER_WAKE_ALWAYS */
 	bool hup;			/* a line of it closed, ever */
 	unsigned int nr_live;		/* subs in EVL_SUB_LIVE */

@@ -1173,7 +1173,7 @@ static void fz_mutate(unsigned int ci, struct fz_arg *a)
 		struct eventline_register_create *s = (void *)p;
 		uint32_t max = fz.info.max_ring_size, qlen;
 
-		switch (fz_below(6)) {
+		switch (fz_below(8)) {
 		case 0:
 			s->__reserved = 1 + fz_below(~0U);
 			fz_mut_note(a, "reserved", EINVAL);
@@ -1198,6 +1198,14 @@ static void fz_mutate(unsigned int ci, struct fz_arg *a)
 			s->ring_size = fz_chance(50) && max <= (1U << 30) ?
 				       max << 1 : max + 1 + fz_below(~0U - max);
 			fz_mut_note(a, "ring_size>max", EINVAL);
+			return;
+		case 5:
+			s->wakeup_usec = 1000001 + fz_below(~0U - 1000001);
+			fz_mut_note(a, "wakeup_usec>1s", EINVAL);
+			return;
+		case 6:
+			s->__reserved2 = 1 + fz_below(~0U);
+			fz_mut_note(a, "__reserved2", EINVAL);
 			return;
 		default:
 			qlen = s->queue_len ? s->queue_len :

@@ -45,7 +45,7 @@ struct abi_ctx {
 
 /* The ABI is fixed by these sizes, for 64-bit and 32-bit callers alike. */
 _Static_assert(sizeof(struct eventline_info) == 96, "info");
-_Static_assert(sizeof(struct eventline_register_create) == 24,
+_Static_assert(sizeof(struct eventline_register_create) == 32,
 	       "register_create");
 _Static_assert(sizeof(struct eventline_post_batch) == 32, "post_batch");
 _Static_assert(sizeof(struct eventline_post_entry) ==
@@ -212,8 +212,10 @@ static const struct abi_cmd abi_cmds[] = {
 		.ver0 = EVENTLINE_REGISTER_CREATE_SIZE_VER0,
 		.size = sizeof(struct eventline_register_create),
 		.valid_flags = flags_register,
-		.rsv_off = { offsetof(struct eventline_register_create, __reserved) },
-		.rsv_len = { sizeof(((struct eventline_register_create *)0)->__reserved) },
+		.rsv_off = { offsetof(struct eventline_register_create, __reserved),
+			     offsetof(struct eventline_register_create, __reserved2) },
+		.rsv_len = { sizeof(((struct eventline_register_create *)0)->__reserved),
+			     sizeof(((struct eventline_register_create *)0)->__reserved2) },
 		.prep = prep_nothing, .undo = undo_close,
 	},
 	{

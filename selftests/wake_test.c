@@ -532,6 +532,63 @@ static void test_wakeup_records_limit(void)
 	close(fd);
 }
 
+/* REGISTER_CREATE with a wake-up time limit; the register fd or -errno. */
+static int reg_create_usec(int ctl, unsigned int queue_len,
+			   unsigned int wakeup_records, unsigned int usec,
+			   unsigned int reserved2)
+{
+	struct eventline_register_create rc = {
+		.size = sizeof(rc),
+		.queue_len = queue_len,
+		.wakeup_records = wakeup_records,
+		.wakeup_usec = usec,
+		.__reserved2 = reserved2,
+	};
+
+	return tu_ioctl(ctl, EVENTLINE_IOC_REGISTER_CREATE, &rc);
+}
+
+/*
+ * wakeup_usec: below wakeup_records, events still become ready once they
+ * have waited that long: a blocked reader gets them, and poll() says so.
+ * The limits are checked.  Only "became ready" is asserted, never a time.
+ */
+static void test_wakeup_usec(void)
+{
+	struct pollfd pfd;
+	struct fixture f;
+	struct reader *r;
+	int reg;
+
+	setup(&f);
+	EXPECT_RET(reg_create_usec(f.ctl, 16, 8, 1000001, 0), EINVAL);
+	EXPECT_RET(reg_create_usec(f.ctl, 16, 8, 1000, 1), EINVAL);
+
+	/* A blocked reader gets 2 events of the 8 it asked for. */
+	reg = ASSERT_OK(reg_create_usec(f.ctl, 16, 8, 100000, 0));
+	ASSERT_OK(tu_subscribe(reg, f.id, NULL));
+	r = reader_start(reg, 16 * REC);
+	post(&f);
+	post(&f);
+	reader_join(r);
+	check_records(&f, r->buf, r->ret, 1, 2, false);
+	reader_free(r);
+
+	/* poll(): not ready at once with one event, ready after the wait. */
+	post(&f);
+	pfd = (struct pollfd){ .fd = reg, .events = POLLIN };
+	ASSERT_EQ(poll(&pfd, 1, LONG_MS), 1);
+	EXPECT_EQ(pfd.revents, POLLIN);
+	read_events(&f, reg, 3, 1);
+
+	/* Caught up: the next lone event waits its own time again. */
+	post(&f);
+	pfd = (struct pollfd){ .fd = reg, .events = POLLIN };
+	ASSERT_EQ(poll(&pfd, 1, LONG_MS), 1);
+	read_events(&f, reg, 4, 1);
+	close(reg);
+}
+
 /* Wait up to @ms for SIGIO (blocked); its siginfo goes to @si. */
 static bool wait_sigio(siginfo_t *si, int ms)
 {
@@ -616,6 +673,7 @@ static const struct tap_test tests[] = {
 	TAP_TEST_TIMEOUT(test_wakeup_records_line_closed, 60),
 	TAP_TEST(test_wakeup_records_overflow),
 	TAP_TEST(test_wakeup_records_limit),
+	TAP_TEST_TIMEOUT(test_wakeup_usec, 60),
 	TAP_TEST_TIMEOUT(test_sigio, 60),
 };
 

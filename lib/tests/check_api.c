@@ -375,7 +375,7 @@ END_TEST
 START_TEST(test_register_opts_tail)
 {
 	struct { struct el_register_opts v; uint64_t future; } big;
-	size_t known = el__offsetofend(struct el_register_opts, flags);
+	size_t known = el__offsetofend(struct el_register_opts, wakeup_usec);
 	unsigned char *p = (unsigned char *)&big.v;
 
 	memset(&big, 0, sizeof(big));

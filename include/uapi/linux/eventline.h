@@ -228,6 +228,10 @@ struct eventline_line_ref {
  *		queued (0 or 1: on the first); poll() reports EPOLLIN from
  *		then on.  LINE_CLOSED, OVERFLOW and end of stream always wake.
  *		At most queue_len.
+ * @wakeup_usec: in: with wakeup_records above 1, also wake the reader (and
+ *		report EPOLLIN) once events have waited this long, however
+ *		few; 0 for no time limit, at most 1000000 (one second)
+ * @__reserved2: must be 0
  *
  * Returns the register fd.  The register owns its queue: the ring is
  * allocated here and charged to the caller's memory cgroup, and posts copy
@@ -241,8 +245,8 @@ struct eventline_line_ref {
  * Room for one LINE_CLOSED record per subscription is set aside in the
  * ring, so META records are never dropped.
  *
- * Errors: -EINVAL queue_len above max_queue_len, bad ring_size or
- * wakeup_records, unknown flags; -ENOMEM.
+ * Errors: -EINVAL queue_len above max_queue_len, bad ring_size,
+ * wakeup_records or wakeup_usec, unknown flags; -ENOMEM.
  */
 struct eventline_register_create {
 	__u32 size;
@@ -251,6 +255,8 @@ struct eventline_register_create {
 	__u32 __reserved;
 	__u32 ring_size;
 	__u32 wakeup_records;
+	__u32 wakeup_usec;
+	__u32 __reserved2;
 };
 
 /**
