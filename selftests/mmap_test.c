@@ -32,19 +32,6 @@ struct map {
 	unsigned int wraps;	/* records read that ran past the ring's end */
 };
 
-static int reg_create(int ctl, unsigned int queue_len, unsigned int ring_size,
-		      unsigned int flags)
-{
-	struct eventline_register_create rc = {
-		.size = sizeof(rc),
-		.flags = flags,
-		.queue_len = queue_len,
-		.ring_size = ring_size,
-	};
-
-	return tu_ioctl(ctl, EVENTLINE_IOC_REGISTER_CREATE, &rc);
-}
-
 /* mmap() of @fd at page offset @pgoff, or -errno. */
 static long map_raw(void **out, size_t len, int prot, int flags, int fd,
 		    unsigned long pgoff)
@@ -232,7 +219,7 @@ static void setup_line(struct setup *s)
 static int mapped_reg(struct setup *s, struct map *m, unsigned int queue_len,
 		      unsigned int ring)
 {
-	int fd = ASSERT_OK(reg_create(s->ctl, queue_len, ring,
+	int fd = ASSERT_OK(tu_register_create_ring(s->ctl, queue_len, ring,
 				      EVENTLINE_FD_NONBLOCK));
 
 	ASSERT_OK(tu_subscribe(fd, s->id, NULL));
@@ -250,7 +237,7 @@ static void test_map_consumer_page(void)
 	int fd;
 
 	setup_line(&s);
-	fd = ASSERT_OK(reg_create(s.ctl, 16, 4096, 0));
+	fd = ASSERT_OK(tu_register_create_ring(s.ctl, 16, 4096, 0));
 	ASSERT_OK(map_raw(&p, pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
 			  EVENTLINE_MMAP_CONSUMER_PGOFF));
 	c1 = p;
@@ -293,7 +280,7 @@ static void test_map_ring_rules(void)
 		size_t len = pg + 2 * (size_t)sizes[i];
 		const struct eventline_ring_producer *prod;
 		void *p = NULL;
-		int fd = ASSERT_OK(reg_create(s.ctl, 16, sizes[i], 0));
+		int fd = ASSERT_OK(tu_register_create_ring(s.ctl, 16, sizes[i], 0));
 
 		EXPECT_EQ(fdinfo(fd, "ring_size"), sizes[i]);
 		ASSERT_OK(map_raw(&p, len, PROT_READ, MAP_SHARED, fd,
@@ -352,7 +339,7 @@ static void test_map_default_size(void)
 	int fd;
 
 	setup_line(&s);
-	fd = ASSERT_OK(reg_create(s.ctl, 0, 0, 0));
+	fd = ASSERT_OK(tu_register_create_ring(s.ctl, 0, 0, 0));
 	ASSERT_EQ(fdinfo(fd, "ring_size"), s.info.default_ring_size);
 	map_reg(&m, fd, s.info.default_ring_size);
 	EXPECT_EQ(m.prod->size, s.info.default_ring_size);
@@ -382,7 +369,7 @@ static void reading_wraps(unsigned int ring)
 
 	setup_line(&s);
 	mapped_reg(&s, &m, 1024, ring);
-	twin = ASSERT_OK(reg_create(s.ctl, 1024, ring, EVENTLINE_FD_NONBLOCK));
+	twin = ASSERT_OK(tu_register_create_ring(s.ctl, 1024, ring, EVENTLINE_FD_NONBLOCK));
 	ASSERT_OK(tu_subscribe(twin, s.id, NULL));
 
 	for (i = 0; i < 300; i++) {
@@ -806,9 +793,9 @@ static void test_hostile_positions(void)
 
 	setup_line(&s);
 	mapped_reg(&s, &m, 64, 4096);
-	twin = ASSERT_OK(reg_create(s.ctl, 64, 16384, EVENTLINE_FD_NONBLOCK));
+	twin = ASSERT_OK(tu_register_create_ring(s.ctl, 64, 16384, EVENTLINE_FD_NONBLOCK));
 	ASSERT_OK(tu_subscribe(twin, s.id, NULL));
-	other = ASSERT_OK(reg_create(s.ctl, 0, 0, EVENTLINE_FD_NONBLOCK));
+	other = ASSERT_OK(tu_register_create_ring(s.ctl, 0, 0, EVENTLINE_FD_NONBLOCK));
 	ASSERT_OK(tu_subscribe(other, s.id, NULL));
 
 	for (phase = 0; phase < 5; phase++) {
@@ -953,7 +940,7 @@ static void test_hostile_ahead_no_oversized(void)
 	if (len > sizeof(buf))
 		len = sizeof(buf);
 	mapped_reg(&s, &m, 64, ring);
-	other = ASSERT_OK(reg_create(s.ctl, 0, 0, EVENTLINE_FD_NONBLOCK));
+	other = ASSERT_OK(tu_register_create_ring(s.ctl, 0, 0, EVENTLINE_FD_NONBLOCK));
 	ASSERT_OK(tu_subscribe(other, s.id, NULL));
 	ASSERT_EQ(prod_pos(&m), 0);
 

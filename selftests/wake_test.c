@@ -52,17 +52,26 @@ static void setup(struct fixture *f)
 }
 
 /* REGISTER_CREATE with every field; the register fd or -errno. */
-static int reg_create(int ctl, unsigned int queue_len,
-		      unsigned int wakeup_records, unsigned int flags)
+static int reg_create_full(int ctl, unsigned int queue_len,
+			   unsigned int wakeup_records, unsigned int usec,
+			   unsigned int reserved2, unsigned int flags)
 {
 	struct eventline_register_create rc = {
 		.size = sizeof(rc),
 		.flags = flags,
 		.queue_len = queue_len,
 		.wakeup_records = wakeup_records,
+		.wakeup_usec = usec,
+		.__reserved2 = reserved2,
 	};
 
 	return tu_ioctl(ctl, EVENTLINE_IOC_REGISTER_CREATE, &rc);
+}
+
+static int reg_create(int ctl, unsigned int queue_len,
+		      unsigned int wakeup_records, unsigned int flags)
+{
+	return reg_create_full(ctl, queue_len, wakeup_records, 0, 0, flags);
 }
 
 static int sub_reg(struct fixture *f, unsigned int queue_len,
@@ -532,22 +541,6 @@ static void test_wakeup_records_limit(void)
 	close(fd);
 }
 
-/* REGISTER_CREATE with a wake-up time limit; the register fd or -errno. */
-static int reg_create_usec(int ctl, unsigned int queue_len,
-			   unsigned int wakeup_records, unsigned int usec,
-			   unsigned int reserved2)
-{
-	struct eventline_register_create rc = {
-		.size = sizeof(rc),
-		.queue_len = queue_len,
-		.wakeup_records = wakeup_records,
-		.wakeup_usec = usec,
-		.__reserved2 = reserved2,
-	};
-
-	return tu_ioctl(ctl, EVENTLINE_IOC_REGISTER_CREATE, &rc);
-}
-
 /*
  * wakeup_usec: below wakeup_records, events still become ready once they
  * have waited that long: a blocked reader gets them, and poll() says so.
@@ -561,11 +554,11 @@ static void test_wakeup_usec(void)
 	int reg;
 
 	setup(&f);
-	EXPECT_RET(reg_create_usec(f.ctl, 16, 8, 1000001, 0), EINVAL);
-	EXPECT_RET(reg_create_usec(f.ctl, 16, 8, 1000, 1), EINVAL);
+	EXPECT_RET(reg_create_full(f.ctl, 16, 8, 1000001, 0, 0), EINVAL);
+	EXPECT_RET(reg_create_full(f.ctl, 16, 8, 1000, 1, 0), EINVAL);
 
 	/* A blocked reader gets 2 events of the 8 it asked for. */
-	reg = ASSERT_OK(reg_create_usec(f.ctl, 16, 8, 100000, 0));
+	reg = ASSERT_OK(reg_create_full(f.ctl, 16, 8, 100000, 0, 0));
 	ASSERT_OK(tu_subscribe(reg, f.id, NULL));
 	r = reader_start(reg, 16 * REC);
 	post(&f);
