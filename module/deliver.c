@@ -14,7 +14,7 @@
  *    number of subscribers (the fan-out runs on eventline's unbound
  *    workqueue instead).
  *  - A post finding a deliverer at work appends its events to the line's
- *    staging ring (an O(1) copy under post_lock) and returns; the
+ *    staging ring (a copy of its payloads under post_lock) and returns; the
  *    deliverer delivers them, in sequence order, before it gives the role
  *    up.  A poster in process context that finds no room waits for room
  *    (or fails with -EAGAIN on a non-blocking fd); it never waits for a
@@ -184,6 +184,38 @@ static void evl_stage(struct evl_line *line, const struct evl_event *evs,
 	evl_ring_publish(&line->staging, pos);
 }
 
+/*
+ * Nobody listens, and nothing staged is on its way to a register that
+ * could see a gap: number the events and be done.  The chain is read
+ * without its lock; a subscription racing with the post may or may not
+ * see it.  Caller holds post_lock.
+ */
+static bool evl_post_unheard(struct evl_line *line, struct evl_event *evs,
+			     unsigned int nr)
+{
+	if (line->delivering || !list_empty(&line->chain))
+		return false;
+	evl_stamp(line, evs, nr);
+	WRITE_ONCE(line->delivered_seq, line->seq);
+	return true;
+}
+
+/*
+ * Number and stage @nr events that fit; caller holds post_lock.  Returns
+ * true when the line was idle: the role is then taken for the deliver
+ * work, which the caller must queue.
+ */
+static bool evl_post_stage(struct evl_line *line, struct evl_event *evs,
+			   unsigned int nr)
+{
+	bool idle = !line->delivering;
+
+	evl_stamp(line, evs, nr);
+	evl_stage(line, evs, nr);
+	line->delivering = true;
+	return idle;
+}
+
 /* Take the deliverer role if it is free. */
 static bool evl_line_claim(struct evl_line *line)
 {
@@ -316,6 +348,7 @@ int evl_post_events(struct evl_line *line, struct evl_event *evs,
 		    unsigned int nr, unsigned int flags)
 {
 	unsigned long irqflags;
+	bool kick;
 
 	for (;;) {
 		raw_spin_lock_irqsave(&line->post_lock, irqflags);
@@ -323,29 +356,14 @@ int evl_post_events(struct evl_line *line, struct evl_event *evs,
 			raw_spin_unlock_irqrestore(&line->post_lock, irqflags);
 			return -EPIPE;
 		}
-		/*
-		 * Nobody listens, and nothing staged is on its way to a
-		 * register that could see a gap: number the events and be
-		 * done.  The chain is read without its lock; a subscription
-		 * racing with this post may or may not see it.
-		 */
-		if (!line->delivering && list_empty(&line->chain)) {
-			evl_stamp(line, evs, nr);
-			WRITE_ONCE(line->delivered_seq, line->seq);
+		if (evl_post_unheard(line, evs, nr)) {
 			raw_spin_unlock_irqrestore(&line->post_lock, irqflags);
 			return 0;
 		}
+		/* Idle, and a chain short enough: deliver them ourselves. */
 		if (!line->delivering &&
-		    READ_ONCE(line->nr_subs) > EVL_POSTER_FANOUT &&
-		    evl_stage_fits(line, evs, nr)) {
-			line->delivering = true;
-			evl_stamp(line, evs, nr);
-			evl_stage(line, evs, nr);
-			raw_spin_unlock_irqrestore(&line->post_lock, irqflags);
-			queue_work(evl_wq, &line->deliver_work);
-			return 0;
-		}
-		if (!line->delivering) {
+		    (READ_ONCE(line->nr_subs) <= EVL_POSTER_FANOUT ||
+		     !evl_stage_fits(line, evs, nr))) {
 			line->delivering = true;
 			evl_stamp(line, evs, nr);
 			raw_spin_unlock_irqrestore(&line->post_lock, irqflags);
@@ -355,10 +373,12 @@ int evl_post_events(struct evl_line *line, struct evl_event *evs,
 			evl_drain(line, EVL_POSTER_BUDGET);
 			return 0;
 		}
+		/* Busy, or a long chain for the deliver work: stage them. */
 		if (evl_stage_fits(line, evs, nr)) {
-			evl_stamp(line, evs, nr);
-			evl_stage(line, evs, nr);
+			kick = evl_post_stage(line, evs, nr);
 			raw_spin_unlock_irqrestore(&line->post_lock, irqflags);
+			if (kick)
+				queue_work(evl_wq, &line->deliver_work);
 			return 0;
 		}
 		raw_spin_unlock_irqrestore(&line->post_lock, irqflags);
@@ -391,9 +411,7 @@ int evl_post_atomic(struct evl_line *line, struct evl_event *ev)
 		raw_spin_unlock_irqrestore(&line->post_lock, flags);
 		return -EPIPE;
 	}
-	if (!line->delivering && list_empty(&line->chain)) {
-		evl_stamp(line, ev, 1);
-		WRITE_ONCE(line->delivered_seq, line->seq);
+	if (evl_post_unheard(line, ev, 1)) {
 		raw_spin_unlock_irqrestore(&line->post_lock, flags);
 		return 0;
 	}
@@ -402,10 +420,7 @@ int evl_post_atomic(struct evl_line *line, struct evl_event *ev)
 		raw_spin_unlock_irqrestore(&line->post_lock, flags);
 		return -ENOBUFS;
 	}
-	evl_stamp(line, ev, 1);
-	evl_stage(line, ev, 1);
-	kick = !line->delivering;
-	line->delivering = true;
+	kick = evl_post_stage(line, ev, 1);
 	raw_spin_unlock_irqrestore(&line->post_lock, flags);
 
 	if (kick)

@@ -193,7 +193,10 @@ struct eventline_line_create {
  * Used by EVENTLINE_IOC_LINE_OPEN (control fd; returns a poster fd, needs
  * write permission on the line), EVENTLINE_IOC_SUBSCRIBE (register fd; needs
  * read permission) and EVENTLINE_IOC_UNSUBSCRIBE (register fd; by id only).
- * Names are looked up in the caller's user namespace.
+ * Names are looked up in the caller's user namespace.  A subscription
+ * receives the events posted after SUBSCRIBE returns, and none posted
+ * before it; UNSUBSCRIBE returns once every event posted before it has
+ * reached the register.
  *
  * Errors: -ENOENT no such line, or it has closed, or (UNSUBSCRIBE) the
  * register is not subscribed to it; -EACCES the line's mode denies the
@@ -323,8 +326,8 @@ struct eventline_post_entry {
  * other post on the line comes between them), and returns @count; or fails
  * and posts none.  Every entry is checked and every payload copied before
  * the first is posted, so a bad entry or pointer fails the whole call.
- * Each register on the line receives the batch with one reservation and
- * at most one wake-up.
+ * Each register on the line receives the batch in chunks of up to 64
+ * events, each with one reservation and at most one wake-up.
  *
  * Errors: as EVENTLINE_IOC_POST, plus -EINVAL bad count or entry_size,
  * -EMSGSIZE payloads above max_post_batch_bytes in total.
