@@ -51,8 +51,13 @@
  * LOCKING
  *
  * reg->lock (spinlock, process context only): the producer side of the
- *	ring, @reserved, @lost, @nr_live, @hup and every sub->state.
- *	Deliverers take it for the copy; it nests no other eventline lock.
+ *	ring, @reserved, @lost, @nr_live, @hup, the event-end array, the
+ *	META tracking and every sub->state.  Deliverers take it for the
+ *	copy; it nests no other eventline lock.  Wake-ups happen after it is
+ *	dropped (or in the wake work, queued under it).
+ * No lock: @armed (atomics, the reader/deliverer handshake) and
+ *	@timer_due (READ_ONCE/WRITE_ONCE; also set by the wakeup_usec timer
+ *	in hard interrupt context, which takes no eventline lock).
  * reg->read_mutex: one read() at a time; it owns the consumer position,
  *	which a mapped reader shares (ring.h).  The reader copies records
  *	to userspace without reg->lock (producers never write between the
