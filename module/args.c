@@ -39,3 +39,27 @@ int evl_args_from_user(void *dst, size_t ksize, size_t min_size,
 	err = copy_struct_from_user(dst, ksize, uarg, usize);
 	return err ?: usize;
 }
+
+/* Output starts after the size and flags words, which are never written. */
+#define EVL_ARGS_OUT_OFFSET	(2 * sizeof(u32))
+
+/**
+ * evl_args_to_user() - write a struct's output back, as far as the caller's
+ *			size reaches
+ * @uarg:	the caller's struct
+ * @src:	the kernel's struct, @ksize bytes, beginning with size and flags
+ * @ksize:	sizeof() the struct as this module knows it
+ * @usize:	the size evl_args_from_user() returned
+ *
+ * Return: 0 or -EFAULT.
+ */
+int evl_args_to_user(void __user *uarg, const void *src, size_t ksize,
+		     size_t usize)
+{
+	size_t len = min(ksize, usize) - EVL_ARGS_OUT_OFFSET;
+
+	if (copy_to_user((char __user *)uarg + EVL_ARGS_OUT_OFFSET,
+			 (const char *)src + EVL_ARGS_OUT_OFFSET, len))
+		return -EFAULT;
+	return 0;
+}

@@ -8,11 +8,17 @@
  * has the same rank and the chain is in subscription order.  Priorities,
  * mutating stages and worker groups order and stage this same walk.
  *
+ * Fair shares: a line's subscriptions are a shared resource, so the last
+ * owner_reserved_subs of max_registers_per_line are kept for the owner's
+ * uid, and any other uid may hold at most max_subs_per_user of them.  The
+ * owner lists the chain (LINE_SUBS) and evicts from it (EVICT).
+ *
  * Lifetime: a subscription is created by SUBSCRIBE and ends by
- * UNSUBSCRIBE, by the register's release, or when its line closes (its
- * LINE_CLOSED record is then in the register's ring, and the read that
- * consumes it reaps the subscription).  It is freed after an RCU grace
- * period because deliverers may still be walking past it.
+ * UNSUBSCRIBE, by the register's release, or when its line closes or its
+ * owner evicts it (its LINE_CLOSED or EVICTED record is then in the
+ * register's ring, and the read that consumes it reaps the subscription).
+ * It is freed after an RCU grace period because deliverers may still be
+ * walking past it.
  *
  * LOCKING
  *
@@ -28,9 +34,12 @@
  * line->lock -> line->post_lock (the joining sequence number).  Closing a
  * line wakes readers under line->lock; no poster ever waits on it.
  */
+#include <linux/cred.h>
+#include <linux/pid_namespace.h>
 #include <linux/rculist.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/user_namespace.h>
 
 #include "chain.h"
 #include "deliver.h"
@@ -41,6 +50,31 @@
 
 static void evl_chain_reap_locked(struct evl_register *reg);
 
+/* Subscription ids, for the owner's LINE_SUBS and EVICT. */
+static atomic64_t evl_last_sub_id = ATOMIC64_INIT(0);
+
+/*
+ * Whether @sub may take a place on @line's chain; caller holds line->lock.
+ * Counting a uid's subscriptions walks the chain: at most
+ * max_registers_per_line entries, and only when subscribing.
+ */
+static int evl_chain_admit(struct evl_line *line, const struct evl_sub *sub)
+{
+	unsigned int held = 0;
+	struct evl_sub *other;
+
+	lockdep_assert_held(&line->lock);
+	if (line->nr_subs >= evl_max_registers_per_line)
+		return -ENOSPC;
+	if (uid_eq(sub->uid, line->uid))
+		return 0;
+	if (line->nr_subs >= evl_max_registers_per_line - evl_owner_reserved_subs)
+		return -ENOSPC;
+	list_for_each_entry(other, &line->chain, chain_node)
+		held += uid_eq(other->uid, sub->uid);
+	return held >= evl_max_subs_per_user ? -EDQUOT : 0;
+}
+
 /**
  * evl_chain_subscribe() - add @reg to the end of @line's chain
  * @reg:	the register; caller holds reg->mutex
@@ -48,9 +82,10 @@ static void evl_chain_reap_locked(struct evl_register *reg);
  *		on success and stays with the caller on failure
  *
  * Return: 0, -EEXIST when already subscribed, -ENOENT when the line has
- * closed, -ENOSPC when the line has max_registers_per_line subscribers,
- * -ENOBUFS when the register's ring has no room left to set aside for the
- * subscription's LINE_CLOSED record.
+ * closed, -ENOSPC when the line has no place left for the caller, -EDQUOT
+ * when the caller's uid holds its share of the line, -ENOBUFS when the
+ * register's ring has no room left to set aside for the subscription's
+ * LINE_CLOSED record.
  */
 int evl_chain_subscribe(struct evl_register *reg, struct evl_line *line)
 {
@@ -68,20 +103,20 @@ int evl_chain_subscribe(struct evl_register *reg, struct evl_line *line)
 		return -ENOMEM;
 	sub->line = line;
 	sub->reg = reg;
+	sub->uid = current_fsuid();
 
 	spin_lock(&line->lock);
 	if (READ_ONCE(line->dead))
 		err = -ENOENT;
-	else if (line->nr_subs >= evl_max_registers_per_line)
-		err = -ENOSPC;
 	else
-		err = evl_register_attach(reg, sub);
+		err = evl_chain_admit(line, sub) ?: evl_register_attach(reg, sub);
 	if (!err) {
 		/*
 		 * Events numbered before now, even if not yet delivered, are
 		 * not this subscription's: it joins at the next number.
 		 */
 		sub->from_seq = evl_line_next_seq(line);
+		sub->id = atomic64_inc_return(&evl_last_sub_id);
 		list_add_tail_rcu(&sub->chain_node, &line->chain);
 		sub->on_chain = true;
 		WRITE_ONCE(line->nr_subs, line->nr_subs + 1);
@@ -198,10 +233,81 @@ void evl_chain_close(struct evl_line *line)
 	list_for_each_entry_safe(sub, tmp, &line->chain, chain_node) {
 		list_del_rcu(&sub->chain_node);
 		sub->on_chain = false;
-		evl_register_line_closed(sub, line->id, line->uid);
+		evl_register_line_closed(sub, EVENTLINE_META_LINE_CLOSED,
+					 line->id, line->uid);
 	}
 	WRITE_ONCE(line->nr_subs, 0);
 	spin_unlock(&line->lock);
+}
+
+/**
+ * evl_chain_list() - describe @line's subscriptions, in chain order
+ * @line:	the line
+ * @infos:	room for @room entries
+ * @room:	how many fit
+ * @total:	set to the number of subscriptions
+ *
+ * uid and pid are given in the caller's namespaces.
+ *
+ * Return: the number of entries filled in.
+ */
+u32 evl_chain_list(struct evl_line *line, struct eventline_sub_info *infos,
+		   u32 room, u32 *total)
+{
+	struct pid_namespace *pid_ns = task_active_pid_ns(current);
+	struct user_namespace *user_ns = current_user_ns();
+	struct evl_sub *sub;
+	u32 n = 0;
+
+	spin_lock(&line->lock);
+	list_for_each_entry(sub, &line->chain, chain_node) {
+		if (n == room)
+			break;
+		/* On the chain, so its register is not released yet. */
+		infos[n++] = (struct eventline_sub_info) {
+			.sub_id = sub->id,
+			.uid = from_kuid_munged(user_ns, sub->uid),
+			.pid = pid_nr_ns(sub->reg->creator, pid_ns),
+			.sub_flags = uid_eq(sub->uid, line->uid) ?
+				     EVENTLINE_SUB_OWNER : 0,
+		};
+	}
+	*total = line->nr_subs;
+	spin_unlock(&line->lock);
+	return n;
+}
+
+/**
+ * evl_chain_evict() - end one subscription of @line, for its owner
+ * @line:	the line
+ * @sub_id:	the subscription
+ *
+ * What was posted before the call reaches the register first, then its
+ * EVICTED record, as a LINE_CLOSED would: the register reaps the
+ * subscription when it reads the record.
+ *
+ * Return: 0, or -ENOENT when no subscription of @line has this id.
+ */
+int evl_chain_evict(struct evl_line *line, u64 sub_id)
+{
+	struct evl_sub *sub;
+	int err = -ENOENT;
+
+	evl_line_wait_delivered(line);
+	spin_lock(&line->lock);
+	list_for_each_entry(sub, &line->chain, chain_node) {
+		if (sub->id != sub_id)
+			continue;
+		list_del_rcu(&sub->chain_node);
+		sub->on_chain = false;
+		WRITE_ONCE(line->nr_subs, line->nr_subs - 1);
+		evl_register_line_closed(sub, EVENTLINE_META_EVICTED,
+					 line->id, line->uid);
+		err = 0;
+		break;
+	}
+	spin_unlock(&line->lock);
+	return err;
 }
 
 /* The register's file is going away: end all of its subscriptions. */
@@ -231,7 +337,7 @@ static void evl_chain_reap_locked(struct evl_register *reg)
 }
 
 /*
- * Called when the reader has consumed a LINE_CLOSED record.  A reader that
+ * Called when the reader has consumed a LINE_CLOSED or EVICTED record.  A reader that
  * consumes through its mapping leaves them to the next subscribe or to the
  * register's release.
  */

@@ -5,7 +5,9 @@
 #include <linux/list.h>
 #include <linux/rcupdate.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 
+struct eventline_sub_info;
 struct evl_event;
 struct evl_line;
 struct evl_register;
@@ -27,6 +29,8 @@ struct evl_sub {
 	bool on_chain;			/* line->lock */
 	enum evl_sub_state state;	/* written under reg->lock */
 	u64 from_seq;			/* first event it receives */
+	u64 id;				/* for LINE_SUBS and EVICT; never reused */
+	kuid_t uid;			/* fsuid of the task that subscribed */
 	struct rcu_head rcu;
 };
 
@@ -35,6 +39,9 @@ int evl_chain_unsubscribe(struct evl_register *reg, u64 line_id);
 void evl_chain_deliver(struct evl_line *line, const struct evl_event *evs,
 		       unsigned int nr);
 void evl_chain_close(struct evl_line *line);
+u32 evl_chain_list(struct evl_line *line, struct eventline_sub_info *infos,
+		   u32 room, u32 *total);
+int evl_chain_evict(struct evl_line *line, u64 sub_id);
 void evl_chain_release_register(struct evl_register *reg);
 void evl_chain_reap(struct evl_register *reg);
 

@@ -3,9 +3,10 @@
  * /dev/eventline, the control device.
  *
  * A control fd holds no state: it is only where lines and registers are
- * created and where userspace asks what this module supports.  Anyone may
- * open it; what they may do is decided per line by its mode and per user
- * by the limits.
+ * created and where userspace asks what this module supports.  Anyone the
+ * device node's mode admits may open it (0666 unless a udev rule says
+ * otherwise); what they may do is decided per line by its mode and per
+ * user by the limits (see the security model in the uapi header).
  */
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
@@ -21,7 +22,6 @@
 
 static long evl_ctl_get_info(struct eventline_info __user *uinfo)
 {
-	const size_t out = offsetof(struct eventline_info, api_version);
 	struct eventline_info info;
 	int usize;
 
@@ -54,11 +54,12 @@ static long evl_ctl_get_info(struct eventline_info __user *uinfo)
 	info.default_ring_size = evl_default_ring_size(evl_default_queue_len);
 	info.max_post_batch_bytes = EVL_MAX_POST_BATCH_BYTES;
 
-	/* Everything after size and flags, as far as the caller's struct goes. */
-	if (copy_to_user((char __user *)uinfo + out, (char *)&info + out,
-			 min_t(size_t, usize, sizeof(info)) - out))
-		return -EFAULT;
-	return 0;
+	info.max_registers_per_user = evl_max_registers_per_user;
+	info.max_posters_per_user = evl_max_posters_per_user;
+	info.max_subs_per_user = evl_max_subs_per_user;
+	info.owner_reserved_subs = evl_owner_reserved_subs;
+
+	return evl_args_to_user(uinfo, &info, sizeof(info), usize);
 }
 
 static long evl_ctl_ioctl(struct file *file, unsigned int cmd,

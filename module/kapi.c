@@ -7,7 +7,10 @@
  * creating code holds the owner's reference and closes the line with
  * eventline_kline_destroy().  It does not count against any user's line
  * limit, and its staging ring is not charged to any memory cgroup: the
- * kernel code that creates it is its owner.
+ * kernel code that creates it is its owner.  It lives in the initial user
+ * namespace, owned by root, and says it is kernel-owned
+ * (EVENTLINE_LINE_KERNEL_OWNED), which userspace can insist on with
+ * EVENTLINE_REF_KERNEL_OWNED.
  */
 #include <linux/err.h>
 #include <linux/eventline_kernel.h>
@@ -29,8 +32,10 @@
 
 /**
  * eventline_kline_create() - create a line owned by kernel code
- * @name:	a name unique in the initial user namespace (printable ASCII,
- *		no blanks, shorter than EVENTLINE_NAME_MAX), or NULL
+ * @name:	a name starting with "kernel." (printable ASCII, no blanks,
+ *		shorter than EVENTLINE_NAME_MAX), unique in the initial user
+ *		namespace, or NULL.  Userspace cannot create "kernel." names,
+ *		so none can squat one before the module that owns it loads.
  * @mode:	who may subscribe (read bits) and open it for posting (write
  *		bits), as for EVENTLINE_IOC_LINE_CREATE
  * @staging_size: bytes of staging ring, a power of two from PAGE_SIZE to
@@ -48,7 +53,8 @@ struct evl_line *eventline_kline_create(const char *name, umode_t mode,
 
 	if (name && strscpy(line_name, name, sizeof(line_name)) < 0)
 		return ERR_PTR(-EINVAL);
-	if (evl_name_check(line_name) < 0 || mode & ~EVL_LINE_MODES)
+	if (evl_name_check(line_name) < 0 || mode & ~EVL_LINE_MODES ||
+	    (line_name[0] && !evl_name_is_kernel(line_name)))
 		return ERR_PTR(-EINVAL);
 	staging_size = staging_size ?: EVL_KLINE_STAGING_DEFAULT;
 	if (staging_size < PAGE_SIZE || staging_size > EVL_KLINE_STAGING_MAX ||
@@ -59,7 +65,8 @@ struct evl_line *eventline_kline_create(const char *name, umode_t mode,
 			    &init_user_ns, staging_size, GFP_KERNEL);
 	if (!line)
 		return ERR_PTR(-ENOMEM);
-	err = evl_line_publish_kernel(line);
+	line->kernel_owned = true;
+	err = evl_line_publish(line);
 	if (err) {
 		evl_line_put(line);
 		return ERR_PTR(err);

@@ -18,29 +18,55 @@
 #define EVL_PAYLOAD_CEILING	SZ_1M
 #define EVL_QUEUE_CEILING	SZ_1M
 #define EVL_RING_CEILING	SZ_1G
+#define EVL_PER_USER_CEILING	SZ_1M
+#define EVL_REGISTERS_PER_LINE_CEILING	SZ_64K
 
 /* Ring bytes per record of queue_len when a register asks for no size. */
 #define EVL_RING_BYTES_PER_RECORD	64
 
+/*
+ * Per-user counts are kept per (user namespace, fsuid) and charged up the
+ * namespace hierarchy; see ucount.c.
+ */
 unsigned int evl_max_lines_per_user = 128;
 module_param_named(max_lines_per_user, evl_max_lines_per_user, uint, 0444);
-MODULE_PARM_DESC(max_lines_per_user, "Lines one user may own at once (default 128)");
+MODULE_PARM_DESC(max_lines_per_user, "Lines one user may own at once (1..1M, default 128)");
+
+unsigned int evl_max_registers_per_user = 1024;
+module_param_named(max_registers_per_user, evl_max_registers_per_user, uint, 0444);
+MODULE_PARM_DESC(max_registers_per_user, "Registers one user may hold at once (1..1M, default 1024)");
+
+unsigned int evl_max_posters_per_user = 1024;
+module_param_named(max_posters_per_user, evl_max_posters_per_user, uint, 0444);
+MODULE_PARM_DESC(max_posters_per_user, "Poster fds one user may hold at once (1..1M, default 1024)");
 
 unsigned int evl_max_registers_per_line = 1024;
 module_param_named(max_registers_per_line, evl_max_registers_per_line, uint, 0444);
-MODULE_PARM_DESC(max_registers_per_line, "Registers subscribed to one line (default 1024)");
+MODULE_PARM_DESC(max_registers_per_line, "Registers subscribed to one line (1..65536, default 1024)");
+
+unsigned int evl_max_subs_per_user = 256;
+module_param_named(max_subs_per_user, evl_max_subs_per_user, uint, 0444);
+MODULE_PARM_DESC(max_subs_per_user, "Subscriptions of one line one uid other than its owner's may hold (1..max_registers_per_line, default 256)");
+
+unsigned int evl_owner_reserved_subs = 64;
+module_param_named(owner_reserved_subs, evl_owner_reserved_subs, uint, 0444);
+MODULE_PARM_DESC(owner_reserved_subs, "Subscriptions of each line kept for its owner's uid (0..max_registers_per_line, default 64)");
+
+int evl_create_gid = -1;
+module_param_named(create_gid, evl_create_gid, int, 0444);
+MODULE_PARM_DESC(create_gid, "Group (initial namespace) whose members alone, with CAP_SYS_ADMIN holders, may create lines; -1 for everyone (default)");
 
 unsigned int evl_max_payload = 4096;
 module_param_named(max_payload, evl_max_payload, uint, 0444);
-MODULE_PARM_DESC(max_payload, "Largest event payload in bytes (default 4096, at most 1 MiB)");
+MODULE_PARM_DESC(max_payload, "Largest event payload in bytes (0..1 MiB, default 4096)");
 
 unsigned int evl_max_queue_len = 65536;
 module_param_named(max_queue_len, evl_max_queue_len, uint, 0444);
-MODULE_PARM_DESC(max_queue_len, "Largest register queue in records (default 65536, at most 1M)");
+MODULE_PARM_DESC(max_queue_len, "Largest register queue in records (1..1M, default 65536)");
 
 unsigned int evl_default_queue_len = 1024;
 module_param_named(default_queue_len, evl_default_queue_len, uint, 0444);
-MODULE_PARM_DESC(default_queue_len, "Queue length of a register that asks for none (default 1024)");
+MODULE_PARM_DESC(default_queue_len, "Queue length of a register that asks for none (1..max_queue_len, default 1024)");
 
 unsigned int evl_max_ring_size = SZ_16M;
 module_param_named(max_ring_size, evl_max_ring_size, uint, 0444);
@@ -65,22 +91,39 @@ u32 evl_default_ring_size(u32 queue_len)
 	return min_t(u64, roundup_pow_of_two(want), evl_max_ring_size);
 }
 
+static bool evl_param_in(const char *name, unsigned int val, unsigned int min,
+			 unsigned int max)
+{
+	if (val >= min && val <= max)
+		return true;
+	pr_err("%s must be %u..%u, not %u\n", name, min, max, val);
+	return false;
+}
+
+/* Every parameter's range, checked at load: the module refuses to load otherwise. */
 int evl_limits_check(void)
 {
-	if (!evl_max_lines_per_user || !evl_max_registers_per_line) {
-		pr_err("max_lines_per_user and max_registers_per_line must be at least 1\n");
+	if (!evl_param_in("max_lines_per_user", evl_max_lines_per_user, 1,
+			  EVL_PER_USER_CEILING) ||
+	    !evl_param_in("max_registers_per_user", evl_max_registers_per_user,
+			  1, EVL_PER_USER_CEILING) ||
+	    !evl_param_in("max_posters_per_user", evl_max_posters_per_user, 1,
+			  EVL_PER_USER_CEILING) ||
+	    !evl_param_in("max_registers_per_line", evl_max_registers_per_line,
+			  1, EVL_REGISTERS_PER_LINE_CEILING) ||
+	    !evl_param_in("max_subs_per_user", evl_max_subs_per_user, 1,
+			  evl_max_registers_per_line) ||
+	    !evl_param_in("owner_reserved_subs", evl_owner_reserved_subs, 0,
+			  evl_max_registers_per_line) ||
+	    !evl_param_in("max_payload", evl_max_payload, 0,
+			  EVL_PAYLOAD_CEILING) ||
+	    !evl_param_in("max_queue_len", evl_max_queue_len, 1,
+			  EVL_QUEUE_CEILING) ||
+	    !evl_param_in("default_queue_len", evl_default_queue_len, 1,
+			  evl_max_queue_len))
 		return -EINVAL;
-	}
-	if (evl_max_payload > EVL_PAYLOAD_CEILING) {
-		pr_err("max_payload %u exceeds %u\n", evl_max_payload, EVL_PAYLOAD_CEILING);
-		return -EINVAL;
-	}
-	if (!evl_max_queue_len || evl_max_queue_len > EVL_QUEUE_CEILING) {
-		pr_err("max_queue_len must be 1..%u\n", EVL_QUEUE_CEILING);
-		return -EINVAL;
-	}
-	if (!evl_default_queue_len || evl_default_queue_len > evl_max_queue_len) {
-		pr_err("default_queue_len must be 1..max_queue_len\n");
+	if (evl_create_gid < -1) {
+		pr_err("create_gid must be -1 or a gid\n");
 		return -EINVAL;
 	}
 	if (evl_max_ring_size < SZ_64K || evl_max_ring_size > EVL_RING_CEILING ||

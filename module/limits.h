@@ -13,6 +13,11 @@ extern unsigned int evl_max_payload;
 extern unsigned int evl_max_queue_len;
 extern unsigned int evl_default_queue_len;
 extern unsigned int evl_max_ring_size;
+extern unsigned int evl_max_registers_per_user;
+extern unsigned int evl_max_posters_per_user;
+extern unsigned int evl_max_subs_per_user;
+extern unsigned int evl_owner_reserved_subs;
+extern int evl_create_gid;
 
 int evl_limits_check(void);
 u32 evl_default_ring_size(u32 queue_len);

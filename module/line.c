@@ -1,22 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Lines: creation, lookup, permissions, posting, and closing.
+ * Lines: creation, lookup, permissions, ownership and closing.
  *
  * A line lives as long as its owner file.  The owner fd (LINE_CREATE) and
- * poster fds (LINE_OPEN) both post; closing the owner closes the line:
- * it leaves the id and name tables, refuses further posts, and every
+ * poster fds (LINE_OPEN) both post (post.c); closing the owner closes the
+ * line: it leaves the id and name tables, refuses further posts, and every
  * subscription receives its LINE_CLOSED record.  The struct itself is
  * reference counted (owner, poster fds, subscriptions, lookups in flight)
  * and freed after an RCU grace period because id lookups are lockless.
  *
+ * The security model of the uapi header is enforced here: a line is found
+ * only from its own user namespace; a caller its mode grants nothing is
+ * told -ENOENT, as for a line that does not exist; ids are 64-bit and never
+ * reused; a line is published only once its creation can no longer fail.
+ *
  * LOCKING
  *
- * evl_lines_mutex (global, sleeping) protects the name table and the
- * per-user line counts.  Only line creation, name lookup and close take it:
- * never posts or reads.
- *
- * evl_lines (xarray) maps ids to lines; its own lock serialises updates and
- * lookups run under RCU, taking a reference with kref_get_unless_zero().
+ * evl_lines_mutex (global, sleeping) protects the name table and updates of
+ * the id table.  Only line creation, name lookup and close take it: never
+ * posts or reads.  Id lookups walk the id table under RCU and take a
+ * reference with kref_get_unless_zero().
  *
  * line->post_lock (raw spinlock, irqsave) numbers posts and hands them to
  * the line's deliverer, and orders the owner's close against posts: once
@@ -24,12 +27,12 @@
  *
  * line->lock protects the chain; see chain.c.
  *
- * evl_lines_mutex nests nothing of ours (only the xarray's lock and
- * allocations).  line->post_lock and line->lock are never held together.
- * line->dead is written under post_lock and read under it or locklessly
- * (lookup, subscribe: a racing close then ends the subscription it let
- * in, see chain.c).  The full order is read_mutex -> reg->mutex ->
- * line->lock -> reg->lock.
+ * evl_lines_mutex nests nothing of ours (only allocations).
+ * line->post_lock and line->lock are never held together.  line->dead is
+ * written under post_lock and read under it or locklessly (lookup,
+ * subscribe: a racing close then ends the subscription it let in, see
+ * chain.c).  The full order is read_mutex -> reg->mutex -> line->lock ->
+ * reg->lock.
  *
  * Only kernel code posts from interrupt context, and only post_lock is
  * taken there.
@@ -40,36 +43,37 @@
 #include <linux/hashtable.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/rculist.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/stringhash.h>
-#include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 #include <linux/user_namespace.h>
-#include <linux/xarray.h>
 
 #include "args.h"
 #include "chain.h"
 #include "deliver.h"
-#include "event.h"
 #include "fd.h"
 #include "flags.h"
 #include "limits.h"
 #include "line.h"
 #include "uring.h"
 
-/* Lines one user owns, for max_lines_per_user. */
-struct evl_user {
-	struct hlist_node node;
-	kuid_t uid;
-	unsigned int nr_lines;
+/* Well-known names: see the security model in the uapi header. */
+#define EVL_KERNEL_NAME_PREFIX	"kernel."
+#define EVL_SYS_NAME_PREFIX	"sys."
+
+/* A poster fd: the line it posts on, and the user it is counted against. */
+struct evl_poster {
+	struct evl_line *line;
+	struct evl_charge charge;
 };
 
 static DEFINE_MUTEX(evl_lines_mutex);
 static DEFINE_HASHTABLE(evl_line_names, 8);
-static DEFINE_HASHTABLE(evl_users, 6);
-static DEFINE_XARRAY_ALLOC1(evl_lines);
-static u32 evl_next_line_id;
+static DEFINE_HASHTABLE(evl_line_ids, 8);
+/* Ids are never reused: 2^64 creates outlast any machine. */
+static atomic64_t evl_last_line_id = ATOMIC64_INIT(0);
 
 static const struct file_operations evl_line_owner_fops;
 static const struct file_operations evl_line_poster_fops;
@@ -95,6 +99,12 @@ int evl_name_check(const char name[EVENTLINE_NAME_MAX])
 	return len;
 }
 
+/* Names that only kernel code may give a line. */
+bool evl_name_is_kernel(const char *name)
+{
+	return str_has_prefix(name, EVL_KERNEL_NAME_PREFIX);
+}
+
 static u32 evl_name_hash(const struct user_namespace *ns, const char *name)
 {
 	return full_name_hash(ns, name, strlen(name));
@@ -114,70 +124,34 @@ static struct evl_line *evl_name_find(const struct user_namespace *ns,
 	return NULL;
 }
 
-/* Count one more line against its owner's limit; caller holds the mutex. */
-static int evl_user_charge(struct evl_line *line)
+/* Under RCU; the caller takes a reference before leaving it. */
+static struct evl_line *evl_id_find(u64 id)
 {
-	struct evl_user *user;
+	struct evl_line *line;
 
-	lockdep_assert_held(&evl_lines_mutex);
-	hash_for_each_possible(evl_users, user, node, __kuid_val(line->uid))
-		if (uid_eq(user->uid, line->uid))
-			goto found;
-
-	user = kzalloc(sizeof(*user), GFP_KERNEL_ACCOUNT);
-	if (!user)
-		return -ENOMEM;
-	user->uid = line->uid;
-	hash_add(evl_users, &user->node, __kuid_val(user->uid));
-found:
-	/* A new user has no lines, and max_lines_per_user is at least 1. */
-	if (user->nr_lines >= evl_max_lines_per_user)
-		return -EMFILE;
-	user->nr_lines++;
-	line->user = user;
-	return 0;
-}
-
-static void evl_user_uncharge(struct evl_line *line)
-{
-	struct evl_user *user = line->user;
-
-	lockdep_assert_held(&evl_lines_mutex);
-	if (!user || --user->nr_lines)
-		return;
-	hash_del(&user->node);
-	kfree(user);
+	hash_for_each_possible_rcu(evl_line_ids, line, id_node, id)
+		if (line->id == id)
+			return line;
+	return NULL;
 }
 
 /*
- * Make @line findable by id and name.  A line a user creates then counts
- * against that user's limit (@charge); kernel code's lines do not.
+ * Make @line findable by id and name: the last step of creating it, so
+ * nobody can find a line whose creation then fails.
  */
-static int evl_line_publish(struct evl_line *line, bool charge)
+int evl_line_publish(struct evl_line *line)
 {
-	int err;
+	int err = 0;
 
 	mutex_lock(&evl_lines_mutex);
 	if (line->name[0] && evl_name_find(line->user_ns, line->name)) {
 		err = -EEXIST;
-		goto out;
+	} else {
+		hash_add_rcu(evl_line_ids, &line->id_node, line->id);
+		if (line->name[0])
+			hash_add(evl_line_names, &line->name_node,
+				 evl_name_hash(line->user_ns, line->name));
 	}
-	if (charge) {
-		err = evl_user_charge(line);
-		if (err)
-			goto out;
-	}
-	err = xa_alloc_cyclic(&evl_lines, &line->id, line, xa_limit_32b,
-			      &evl_next_line_id, GFP_KERNEL_ACCOUNT);
-	if (err < 0) {
-		evl_user_uncharge(line);
-		goto out;
-	}
-	err = 0;
-	if (line->name[0])
-		hash_add(evl_line_names, &line->name_node,
-			 evl_name_hash(line->user_ns, line->name));
-out:
 	mutex_unlock(&evl_lines_mutex);
 	return err;
 }
@@ -185,10 +159,11 @@ out:
 static void evl_line_unpublish(struct evl_line *line)
 {
 	mutex_lock(&evl_lines_mutex);
-	xa_erase(&evl_lines, line->id);
-	if (line->name[0])
-		hash_del(&line->name_node);
-	evl_user_uncharge(line);
+	if (hash_hashed(&line->id_node)) {
+		hash_del_rcu(&line->id_node);
+		if (line->name[0])
+			hash_del(&line->name_node);
+	}
 	mutex_unlock(&evl_lines_mutex);
 }
 
@@ -210,12 +185,13 @@ void evl_line_put(struct evl_line *line)
 /*
  * Close the line: no new lookups, no new posts, every event already posted
  * delivered, then every subscriber told.  Runs once, when the owner lets
- * go (or creation fails after the line was published), and drops the
+ * go (or creation fails before the line was published), and drops the
  * owner's reference.
  */
 void evl_line_close(struct evl_line *line)
 {
 	evl_line_unpublish(line);
+	evl_ucount_uncharge(&line->charge);
 	evl_line_quiesce(line);
 	evl_chain_close(line);
 	/* Subscriptions may keep the struct a while; not its staging ring. */
@@ -229,9 +205,12 @@ void evl_line_close(struct evl_line *line)
  * @mode:	permission bits, already checked
  * @uid:	owner
  * @gid:	owner's group
- * @user_ns:	where @name is unique; a reference is taken
+ * @user_ns:	where the line lives (names unique, lookups possible); a
+ *		reference is taken
  * @staging_size: bytes of staging ring, a power of two >= PAGE_SIZE
  * @gfp:	GFP_KERNEL_ACCOUNT for a user's line, charged to its creator
+ *
+ * The line gets its id here, so ids follow creation order.
  *
  * Return: the line with one reference (the owner's), or NULL.
  */
@@ -249,26 +228,26 @@ struct evl_line *evl_line_new(const char *name, umode_t mode, kuid_t uid,
 		return NULL;
 	}
 	kref_init(&line->ref);
+	line->id = atomic64_inc_return(&evl_last_line_id);
 	line->mode = mode;
 	line->uid = uid;
 	line->gid = gid;
 	line->user_ns = get_user_ns(user_ns);
+	INIT_HLIST_NODE(&line->id_node);
 	spin_lock_init(&line->lock);
 	INIT_LIST_HEAD(&line->chain);
 	strscpy(line->name, name, sizeof(line->name));
 	return line;
 }
 
-/* Publish a kernel code's line; see kapi.c. */
-int evl_line_publish_kernel(struct evl_line *line)
-{
-	return evl_line_publish(line, false);
-}
-
 /*
  * Like a file's permission check: owner, group, then other bits, with
  * CAP_DAC_OVERRIDE in the line's user namespace overriding, as for an inode,
  * only when the owner's uid and gid are mapped in that namespace.
+ *
+ * Return: 0; -EACCES when the mode grants the caller read or write but not
+ * all of @may_mask; -ENOENT when it grants neither, so that the caller
+ * cannot tell the line from one that does not exist.
  */
 static int evl_line_permission(const struct evl_line *line, int may_mask)
 {
@@ -278,14 +257,50 @@ static int evl_line_permission(const struct evl_line *line, int may_mask)
 		mode >>= 6;
 	else if (in_group_p(line->gid))
 		mode >>= 3;
+	mode &= MAY_READ | MAY_WRITE;
 
-	if (!(may_mask & ~mode & (MAY_READ | MAY_WRITE)))
+	if (!(may_mask & ~mode))
 		return 0;
 	if (kuid_has_mapping(line->user_ns, line->uid) &&
 	    kgid_has_mapping(line->user_ns, line->gid) &&
 	    ns_capable(line->user_ns, CAP_DAC_OVERRIDE))
 		return 0;
-	return -EACCES;
+	return mode ? -EACCES : -ENOENT;
+}
+
+/* The owner the caller insists on, if it does (EVENTLINE_REF_*). */
+static int evl_line_check_owner(const struct evl_line *line,
+				const struct eventline_line_ref *ref)
+{
+	if (ref->flags & EVENTLINE_REF_KERNEL_OWNED && !line->kernel_owned)
+		return -EACCES;
+	if (ref->flags & EVENTLINE_REF_OWNER_UID &&
+	    !uid_eq(make_kuid(current_user_ns(), ref->owner_uid), line->uid))
+		return -EACCES;
+	return 0;
+}
+
+/* A line by id or name, in the caller's user namespace, referenced. */
+static struct evl_line *evl_line_find(const struct eventline_line_ref *ref)
+{
+	struct user_namespace *ns = current_user_ns();
+	struct evl_line *line;
+
+	if (ref->id) {
+		rcu_read_lock();
+		line = evl_id_find(ref->id);
+		if (line && (line->user_ns != ns ||
+			     !kref_get_unless_zero(&line->ref)))
+			line = NULL;
+		rcu_read_unlock();
+	} else {
+		mutex_lock(&evl_lines_mutex);
+		line = evl_name_find(ns, ref->name);
+		if (line)
+			kref_get(&line->ref);
+		mutex_unlock(&evl_lines_mutex);
+	}
+	return line;
 }
 
 /**
@@ -297,56 +312,57 @@ static int evl_line_permission(const struct evl_line *line, int may_mask)
  * @may_mask:	MAY_READ to subscribe, MAY_WRITE to post
  *
  * Return: the line with a reference held, or an error from copying the
- * struct in, ERR_PTR(-EINVAL) for unknown flags or when @ref gives both or
- * neither of id and name, -ENOENT, -EACCES.
+ * struct in, ERR_PTR(-EINVAL) for unknown flags, a non-zero reserved field
+ * or owner_uid without its flag, and when @ref gives both or neither of id
+ * and name; -ENOENT, -EACCES as the security model says.
  */
 struct evl_line *evl_line_lookup(struct eventline_line_ref *ref,
 				 const void __user *uref, u32 valid_flags,
 				 int may_mask)
 {
-	struct evl_line *line = NULL;
+	struct evl_line *line;
 	int len, err;
 
 	err = evl_args_from_user(ref, sizeof(*ref),
 				 EVENTLINE_LINE_REF_SIZE_VER0, uref);
 	if (err < 0)
 		return ERR_PTR(err);
-	if (ref->flags & ~valid_flags)
+	if (ref->flags & ~valid_flags || ref->__reserved ||
+	    (ref->owner_uid && !(ref->flags & EVENTLINE_REF_OWNER_UID)))
 		return ERR_PTR(-EINVAL);
 
 	len = evl_name_check(ref->name);
 	if (len < 0 || !ref->id == !len)
 		return ERR_PTR(-EINVAL);
 
-	if (ref->id) {
-		rcu_read_lock();
-		if (ref->id <= U32_MAX)
-			line = xa_load(&evl_lines, ref->id);
-		if (line && !kref_get_unless_zero(&line->ref))
-			line = NULL;
-		rcu_read_unlock();
-	} else {
-		mutex_lock(&evl_lines_mutex);
-		line = evl_name_find(current_user_ns(), ref->name);
-		if (line)
-			kref_get(&line->ref);
-		mutex_unlock(&evl_lines_mutex);
-	}
+	line = evl_line_find(ref);
 	if (!line)
 		return ERR_PTR(-ENOENT);
 	/* Found just before its owner closed it: as good as gone. */
-	if (READ_ONCE(line->dead)) {
-		evl_line_put(line);
-		return ERR_PTR(-ENOENT);
-	}
-
-	err = evl_line_permission(line, may_mask);
+	err = READ_ONCE(line->dead) ? -ENOENT : evl_line_permission(line, may_mask);
+	if (!err)
+		err = evl_line_check_owner(line, ref);
 	if (err) {
 		evl_line_put(line);
 		return ERR_PTR(err);
 	}
 	ref->id = line->id;
 	return line;
+}
+
+/* The well-known names and the create_gid parameter; see the uapi header. */
+static int evl_line_may_create(const char *name)
+{
+	if (evl_name_is_kernel(name))
+		return -EPERM;
+	if (str_has_prefix(name, EVL_SYS_NAME_PREFIX) &&
+	    !ns_capable(current_user_ns(), CAP_SYS_ADMIN))
+		return -EPERM;
+	if (evl_create_gid >= 0 &&
+	    !in_group_p(make_kgid(&init_user_ns, evl_create_gid)) &&
+	    !capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	return 0;
 }
 
 long evl_line_create(void __user *uarg)
@@ -365,37 +381,48 @@ long evl_line_create(void __user *uarg)
 	    args.mode & ~EVL_LINE_MODES ||
 	    args.__reserved || evl_name_check(args.name) < 0)
 		return -EINVAL;
+	err = evl_line_may_create(args.name);
+	if (err)
+		return err;
 
-	line = evl_line_new(args.name, args.mode, current_fsuid(),
-			    current_fsgid(), current_user_ns(),
+	/* As mq_open() does: the umask applies to what the creator asks for. */
+	line = evl_line_new(args.name, args.mode & ~current_umask(),
+			    current_fsuid(), current_fsgid(), current_user_ns(),
 			    EVL_USER_STAGING_SIZE, EVL_GFP_USER_SIZED);
 	if (!line)
 		return -ENOMEM;
-
-	err = evl_line_publish(line, true);
+	err = evl_ucount_charge(&line->charge, EVL_UCOUNT_LINES);
 	if (err) {
 		evl_line_put(line);
 		return err;
 	}
 
-	/* From here on the line is visible: undo through evl_line_close(). */
+	/* From here on the file owns the line: undo through evl_fd_abort(). */
 	err = evl_fd_prepare(&nfd, "[eventline-line]", &evl_line_owner_fops,
 			     line, O_RDWR, args.flags);
 	if (err) {
 		evl_line_close(line);
 		return err;
 	}
-	if (put_user((u64)line->id, &ucreate->id)) {
-		evl_fd_abort(&nfd);
-		return -EFAULT;
+	if (put_user(line->id, &ucreate->id)) {
+		err = -EFAULT;
+		goto abort;
 	}
+	err = evl_line_publish(line);
+	if (err)
+		goto abort;
 	return evl_fd_install(&nfd);
+
+abort:
+	evl_fd_abort(&nfd);
+	return err;
 }
 
 long evl_line_open(void __user *uarg)
 {
 	struct eventline_line_ref __user *uref = uarg;
 	struct eventline_line_ref args;
+	struct evl_poster *poster;
 	struct evl_new_fd nfd;
 	struct evl_line *line;
 	int err;
@@ -404,9 +431,25 @@ long evl_line_open(void __user *uarg)
 	if (IS_ERR(line))
 		return PTR_ERR(line);
 
-	err = evl_fd_prepare(&nfd, "[eventline-line]", &evl_line_poster_fops,
-			     line, O_RDWR, args.flags);
+	poster = kzalloc(sizeof(*poster), GFP_KERNEL_ACCOUNT);
+	if (!poster) {
+		evl_line_put(line);
+		return -ENOMEM;
+	}
+	poster->line = line;
+	err = evl_ucount_charge(&poster->charge, EVL_UCOUNT_POSTERS);
 	if (err) {
+		kfree(poster);
+		evl_line_put(line);
+		return err;
+	}
+
+	/* From here on the file owns the poster: undo through evl_fd_abort(). */
+	err = evl_fd_prepare(&nfd, "[eventline-line]", &evl_line_poster_fops,
+			     poster, O_RDWR, args.flags & EVL_FD_FLAGS);
+	if (err) {
+		evl_ucount_uncharge(&poster->charge);
+		kfree(poster);
 		evl_line_put(line);
 		return err;
 	}
@@ -417,231 +460,149 @@ long evl_line_open(void __user *uarg)
 	return evl_fd_install(&nfd);
 }
 
-/* Payloads up to this size are copied to the stack, larger ones to the heap. */
-#define EVL_POST_STACK_PAYLOAD	256
-
-/* An event of @type from the calling process, payload not yet attached. */
-static void evl_user_event(struct evl_event *ev, u16 type, u32 payload_len)
+/* The line behind an owner or poster fd. */
+struct evl_line *evl_file_line(struct file *file)
 {
-	*ev = (struct evl_event) {
-		.category = EVENTLINE_CAT_LINE,
-		.type = type,
-		.payload_len = payload_len,
-		/* Stable while current runs; staging takes a reference. */
-		.pid = task_tgid(current),
-		.uid = current_euid(),
-	};
-}
+	if (file->f_op == &evl_line_poster_fops) {
+		struct evl_poster *poster = file->private_data;
 
-static long evl_line_post(struct evl_line *line,
-			  struct eventline_post __user *upost,
-			  unsigned int flags)
-{
-	u8 stack_buf[EVL_POST_STACK_PAYLOAD];
-	struct eventline_post args;
-	struct evl_event ev;
-	void *buf = NULL;
-	int err;
-
-	err = evl_args_from_user(&args, sizeof(args),
-				 EVENTLINE_POST_SIZE_VER0, upost);
-	if (err < 0)
-		return err;
-	if (args.flags & ~EVL_POST_FLAGS || args.__reserved0 ||
-	    args.type > EVENTLINE_TYPE_MAX)
-		return -EINVAL;
-	if (args.payload_len > evl_max_payload)
-		return -EMSGSIZE;
-	/* Written first, so a bad pointer fails before anything is posted. */
-	if (put_user(0ULL, &upost->seq))
-		return -EFAULT;
-
-	evl_user_event(&ev, args.type, args.payload_len);
-	if (args.payload_len > sizeof(stack_buf)) {
-		buf = kvmalloc(args.payload_len, EVL_GFP_USER_SIZED);
-		if (!buf)
-			return -ENOMEM;
+		return poster->line;
 	}
-	ev.payload = buf ?: stack_buf;
-	if (copy_from_user((void *)ev.payload, u64_to_user_ptr(args.payload),
-			   args.payload_len))
-		err = -EFAULT;
-	else
-		err = evl_post_events(line, &ev, 1, flags);
-	kvfree(buf);
-	if (err)
-		return err;
-	/*
-	 * Probed above, so only a racing munmap can make this fault; the
-	 * event is posted either way and the call reports that.
-	 */
-	put_user(ev.seq, &upost->seq);
-	return 0;
-}
-
-/* The entries of a batch and their payloads, copied in and checked. */
-struct evl_batch {
-	struct eventline_post_entry *ents;
-	struct evl_event *evs;
-	void *payloads;
-};
-
-static void evl_batch_free(struct evl_batch *b)
-{
-	kvfree(b->ents);
-	kvfree(b->evs);
-	kvfree(b->payloads);
-}
-
-/* Copy in and check every entry: nothing is posted until all are good. */
-static int evl_batch_entries_from_user(struct evl_batch *b,
-				       const struct eventline_post_batch *args,
-				       size_t *total)
-{
-	const void __user *uent = u64_to_user_ptr(args->entries);
-	unsigned int i;
-	int err;
-
-	*total = 0;
-	/* Entries of the size this module knows come in with one copy. */
-	if (args->entry_size == sizeof(*b->ents) &&
-	    copy_from_user(b->ents, uent, args->count * sizeof(*b->ents)))
-		return -EFAULT;
-	for (i = 0; i < args->count; i++, uent += args->entry_size) {
-		struct eventline_post_entry *ent = &b->ents[i];
-
-		if (args->entry_size != sizeof(*ent)) {
-			err = copy_struct_from_user(ent, sizeof(*ent), uent,
-						    args->entry_size);
-			if (err)
-				return err;
-		}
-		if (ent->flags || ent->type > EVENTLINE_TYPE_MAX)
-			return -EINVAL;
-		if (ent->payload_len > evl_max_payload)
-			return -EMSGSIZE;
-		*total += ent->payload_len;
-		if (*total > EVL_MAX_POST_BATCH_BYTES)
-			return -EMSGSIZE;
-	}
-	return 0;
-}
-
-/*
- * Copy the payloads in, one copy per run of entries whose payloads lie
- * back to back in the caller's memory, as a batch built in one buffer's
- * do: a copy from userspace costs far more than its bytes.
- */
-static int evl_batch_payloads_from_user(struct evl_batch *b, unsigned int nr)
-{
-	unsigned int i, first = 0;
-	size_t run = 0, off = 0;
-
-	for (i = 0; i < nr; i++) {
-		const struct eventline_post_entry *ent = &b->ents[i];
-
-		run += ent->payload_len;
-		if (i + 1 < nr &&
-		    b->ents[i + 1].payload == ent->payload + ent->payload_len)
-			continue;
-		if (copy_from_user(b->payloads + off,
-				   u64_to_user_ptr(b->ents[first].payload), run))
-			return -EFAULT;
-		off += run;
-		run = 0;
-		first = i + 1;
-	}
-	return 0;
-}
-
-static int evl_batch_from_user(struct evl_batch *b,
-			       const struct eventline_post_batch *args)
-{
-	size_t total, off = 0;
-	unsigned int i;
-	int err;
-
-	memset(b, 0, sizeof(*b));
-	b->ents = kvcalloc(args->count, sizeof(*b->ents), EVL_GFP_USER_SIZED);
-	b->evs = kvcalloc(args->count, sizeof(*b->evs), EVL_GFP_USER_SIZED);
-	if (!b->ents || !b->evs)
-		return -ENOMEM;
-	err = evl_batch_entries_from_user(b, args, &total);
-	if (err)
-		return err;
-	if (total) {
-		b->payloads = kvmalloc(total, EVL_GFP_USER_SIZED);
-		if (!b->payloads)
-			return -ENOMEM;
-	}
-	for (i = 0; i < args->count; i++) {
-		const struct eventline_post_entry *ent = &b->ents[i];
-
-		evl_user_event(&b->evs[i], ent->type, ent->payload_len);
-		b->evs[i].payload = b->payloads + off;
-		off += ent->payload_len;
-	}
-	return evl_batch_payloads_from_user(b, args->count);
-}
-
-static long evl_line_post_batch(struct evl_line *line,
-				struct eventline_post_batch __user *ubatch,
-				unsigned int flags)
-{
-	struct eventline_post_batch args;
-	struct evl_batch batch;
-	int err;
-
-	err = evl_args_from_user(&args, sizeof(args),
-				 EVENTLINE_POST_BATCH_SIZE_VER0, ubatch);
-	if (err < 0)
-		return err;
-	if (args.flags || !args.count || args.count > EVL_MAX_POST_BATCH ||
-	    args.entry_size < EVENTLINE_POST_ENTRY_SIZE_VER0 ||
-	    args.entry_size > PAGE_SIZE ||
-	    args.entry_size % EVENTLINE_RECORD_ALIGN)
-		return -EINVAL;
-	if (put_user(0ULL, &ubatch->first_seq))
-		return -EFAULT;
-
-	err = evl_batch_from_user(&batch, &args);
-	if (!err)
-		err = evl_post_events(line, batch.evs, args.count, flags);
-	if (!err)	/* probed above; as for POST, the events stand */
-		put_user(batch.evs[0].seq, &ubatch->first_seq);
-	evl_batch_free(&batch);
-	return err ?: args.count;
+	return file->private_data;
 }
 
 /**
- * evl_line_post_cmd() - POST or POST_BATCH, from an ioctl or io_uring
- * @file:	an owner or poster fd
- * @cmd:	EVENTLINE_IOC_POST or EVENTLINE_IOC_POST_BATCH
- * @uarg:	the command's argument struct
- * @nonblock:	fail with -EAGAIN rather than wait for staging room
+ * evl_line_info_args() - read EVENTLINE_IOC_LINE_INFO's argument
+ * @args:	the kernel copy
+ * @uarg:	the caller's struct eventline_line_info
  *
- * Return: as the ioctl; -ENOTTY for any other command.
+ * Return: the caller's size, or -errno.
  */
-long evl_line_post_cmd(struct file *file, unsigned int cmd, void __user *uarg,
-		       bool nonblock)
+int evl_line_info_args(struct eventline_line_info *args, void __user *uarg)
 {
-	unsigned int flags = nonblock ? EVL_POST_NONBLOCK : 0;
+	int usize;
 
-	switch (cmd) {
-	case EVENTLINE_IOC_POST:
-		return evl_line_post(file->private_data, uarg, flags);
-	case EVENTLINE_IOC_POST_BATCH:
-		return evl_line_post_batch(file->private_data, uarg, flags);
-	default:
-		return -ENOTTY;
+	usize = evl_args_from_user(args, sizeof(*args),
+				   EVENTLINE_LINE_INFO_SIZE_VER0, uarg);
+	if (usize >= 0 && args->flags)
+		return -EINVAL;
+	return usize;
+}
+
+/**
+ * evl_line_info_to_user() - answer EVENTLINE_IOC_LINE_INFO about @line
+ * @line:	the line
+ * @uarg:	the caller's struct eventline_line_info
+ * @usize:	its size, from evl_line_info_args()
+ *
+ * Return: 0 or -EFAULT.
+ */
+int evl_line_info_to_user(const struct evl_line *line, void __user *uarg,
+			  int usize)
+{
+	struct user_namespace *ns = current_user_ns();
+	struct eventline_line_info info = {
+		.id = line->id,
+		.owner_uid = from_kuid_munged(ns, line->uid),
+		.owner_gid = from_kgid_munged(ns, line->gid),
+		.mode = line->mode,
+		.nr_subs = READ_ONCE(line->nr_subs),
+	};
+
+	if (line->kernel_owned)
+		info.line_flags |= EVENTLINE_LINE_KERNEL_OWNED;
+	if (READ_ONCE(line->dead))
+		info.line_flags |= EVENTLINE_LINE_CLOSED;
+	strscpy(info.name, line->name, sizeof(info.name));
+	return evl_args_to_user(uarg, &info, sizeof(info), usize);
+}
+
+static long evl_line_info(struct evl_line *line, void __user *uarg)
+{
+	struct eventline_line_info args;
+	int usize;
+
+	usize = evl_line_info_args(&args, uarg);
+	if (usize < 0)
+		return usize;
+	return evl_line_info_to_user(line, uarg, usize);
+}
+
+/* EVENTLINE_IOC_LINE_SUBS: the owner lists the chain. */
+static long evl_line_subs(struct evl_line *line,
+			  struct eventline_line_subs __user *usubs)
+{
+	struct eventline_sub_info *infos = NULL;
+	struct eventline_line_subs args;
+	void __user *uent;
+	u32 room, total, written, i;
+	int err;
+
+	err = evl_args_from_user(&args, sizeof(args),
+				 EVENTLINE_LINE_SUBS_SIZE_VER0, usubs);
+	if (err < 0)
+		return err;
+	if (args.flags || args.entry_size < EVENTLINE_SUB_INFO_SIZE_VER0 ||
+	    args.entry_size > PAGE_SIZE ||
+	    args.entry_size % EVENTLINE_RECORD_ALIGN)
+		return -EINVAL;
+
+	/* A line never has more subscriptions than this. */
+	room = min(args.count, evl_max_registers_per_line);
+	if (room) {
+		infos = kvcalloc(room, sizeof(*infos), GFP_KERNEL_ACCOUNT);
+		if (!infos)
+			return -ENOMEM;
 	}
+	written = evl_chain_list(line, infos, room, &total);
+
+	uent = u64_to_user_ptr(args.entries);
+	for (i = 0, err = 0; i < written && !err; i++, uent += args.entry_size) {
+		size_t len = min_t(size_t, args.entry_size, sizeof(*infos));
+
+		if (copy_to_user(uent, &infos[i], len) ||
+		    clear_user(uent + len, args.entry_size - len))
+			err = -EFAULT;
+	}
+	kvfree(infos);
+	if (!err && put_user(total, &usubs->count))
+		err = -EFAULT;
+	return err ?: written;
+}
+
+/* EVENTLINE_IOC_EVICT: the owner ends one subscription. */
+static long evl_line_evict(struct evl_line *line, void __user *uarg)
+{
+	struct eventline_evict args;
+	int err;
+
+	err = evl_args_from_user(&args, sizeof(args),
+				 EVENTLINE_EVICT_SIZE_VER0, uarg);
+	if (err < 0)
+		return err;
+	if (args.flags)
+		return -EINVAL;
+	return evl_chain_evict(line, args.sub_id);
 }
 
 static long evl_line_ioctl(struct file *file, unsigned int cmd,
 			   unsigned long arg)
 {
-	return evl_line_post_cmd(file, cmd, (void __user *)arg,
-				 file->f_flags & O_NONBLOCK);
+	struct evl_line *line = evl_file_line(file);
+	void __user *uarg = (void __user *)arg;
+	bool owner = file->f_op == &evl_line_owner_fops;
+
+	switch (cmd) {
+	case EVENTLINE_IOC_LINE_INFO:
+		return evl_line_info(line, uarg);
+	case EVENTLINE_IOC_LINE_SUBS:
+		return owner ? evl_line_subs(line, uarg) : -ENOTTY;
+	case EVENTLINE_IOC_EVICT:
+		return owner ? evl_line_evict(line, uarg) : -ENOTTY;
+	default:
+		return evl_line_post_cmd(file, cmd, uarg,
+					 file->f_flags & O_NONBLOCK);
+	}
 }
 
 static int evl_line_owner_release(struct inode *inode, struct file *file)
@@ -652,15 +613,19 @@ static int evl_line_owner_release(struct inode *inode, struct file *file)
 
 static int evl_line_poster_release(struct inode *inode, struct file *file)
 {
-	evl_line_put(file->private_data);
+	struct evl_poster *poster = file->private_data;
+
+	evl_ucount_uncharge(&poster->charge);
+	evl_line_put(poster->line);
+	kfree(poster);
 	return 0;
 }
 
 static void evl_line_show_fdinfo(struct seq_file *m, struct file *file)
 {
-	struct evl_line *line = file->private_data;
+	struct evl_line *line = evl_file_line(file);
 
-	seq_printf(m, "eventline-line:\t%u\n", line->id);
+	seq_printf(m, "eventline-line:\t%llu\n", line->id);
 	seq_printf(m, "name:\t%s\n", line->name);
 	seq_printf(m, "owner:\t%s\n",
 		   file->f_op == &evl_line_owner_fops ? "yes" : "no");
@@ -694,6 +659,5 @@ static const struct file_operations evl_line_poster_fops = {
 /* Called at module exit, when no file can hold a line any more. */
 void evl_lines_exit(void)
 {
-	WARN_ON(!xa_empty(&evl_lines));
-	xa_destroy(&evl_lines);
+	WARN_ON(!hash_empty(evl_line_ids));
 }

@@ -15,8 +15,8 @@
 #include <linux/eventline.h>
 
 #include "ring.h"
+#include "ucount.h"
 
-struct evl_user;
 struct file;
 struct user_namespace;
 
@@ -27,12 +27,14 @@ struct user_namespace;
  */
 struct evl_line {
 	struct kref ref;
-	u32 id;
+	u64 id;				/* never reused */
 	umode_t mode;
 	kuid_t uid;
 	kgid_t gid;
-	struct user_namespace *user_ns;	/* where @name is unique */
-	struct evl_user *user;		/* owner's line count */
+	bool kernel_owned;		/* created by kernel code (kapi.c) */
+	struct user_namespace *user_ns;	/* the only one it is found from */
+	struct evl_charge charge;	/* against its owner's line limit */
+	struct hlist_node id_node;
 	struct hlist_node name_node;
 
 	/* Posting and delivery; see deliver.c. */
@@ -60,12 +62,17 @@ struct evl_line *evl_line_new(const char *name, umode_t mode, kuid_t uid,
 			      kgid_t gid, struct user_namespace *user_ns,
 			      u32 staging_size, gfp_t gfp);
 int evl_name_check(const char name[EVENTLINE_NAME_MAX]);
-int evl_line_publish_kernel(struct evl_line *line);
+bool evl_name_is_kernel(const char *name);
+int evl_line_publish(struct evl_line *line);
 void evl_line_close(struct evl_line *line);
 long evl_line_create(void __user *uarg);
 long evl_line_open(void __user *uarg);
+struct evl_line *evl_file_line(struct file *file);
 long evl_line_post_cmd(struct file *file, unsigned int cmd, void __user *uarg,
 		       bool nonblock);
+int evl_line_info_args(struct eventline_line_info *args, void __user *uarg);
+int evl_line_info_to_user(const struct evl_line *line, void __user *uarg,
+			  int usize);
 struct evl_line *evl_line_lookup(struct eventline_line_ref *ref,
 				 const void __user *uref, u32 valid_flags,
 				 int may_mask);

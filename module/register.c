@@ -76,6 +76,7 @@
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/time_namespace.h>
 #include <linux/uaccess.h>
 #include <linux/user_namespace.h>
 
@@ -90,6 +91,12 @@
 #include "register.h"
 
 static const struct file_operations evl_register_fops;
+
+/* CLOCK_MONOTONIC now, in the time namespace of the register's creator. */
+static u64 evl_register_now(const struct evl_register *reg)
+{
+	return ktime_get_ns() + reg->time_offset_ns;
+}
 
 /*
  * End of stream, once the ring is read: a line closed and no subscription
@@ -219,7 +226,6 @@ static void evl_register_put_overflow(struct evl_register *reg, u32 *pos)
 	evl_record_init(&rec, EVENTLINE_CAT_META, EVENTLINE_META_OVERFLOW,
 			sizeof(overflow));
 	rec.timestamp_ns = reg->lost_ns;
-	rec.uid = from_kuid_munged(reg->user_ns, GLOBAL_ROOT_UID);
 	evl_register_put_meta(reg, pos, &rec, &overflow);
 	reg->lost = 0;
 }
@@ -229,7 +235,7 @@ static bool evl_register_count_lost(struct evl_register *reg)
 {
 	if (reg->lost++)
 		return false;
-	reg->lost_ns = ktime_get_ns();
+	reg->lost_ns = evl_register_now(reg);
 	return true;
 }
 
@@ -293,6 +299,7 @@ void evl_register_enqueue(struct evl_sub *sub, const struct evl_event *evs,
 		}
 		evl_event_to_record(&evs[i], &rec, &who, reg->pid_ns,
 				    reg->user_ns);
+		rec.timestamp_ns += reg->time_offset_ns;
 		evl_record_write(evl_ring_at(&reg->ring, pos), &rec,
 				 evs[i].payload);
 		pos += size;
@@ -332,15 +339,19 @@ void evl_register_enqueue(struct evl_sub *sub, const struct evl_event *evs,
 }
 
 /**
- * evl_register_line_closed() - @sub's line closed: queue its LINE_CLOSED record
+ * evl_register_line_closed() - @sub's line closed, or its owner evicted
+ *				@sub: queue the record that says so
  * @sub:	the subscription, off its chain; caller holds the line's lock
+ * @type:	EVENTLINE_META_LINE_CLOSED or EVENTLINE_META_EVICTED
  * @line_id:	the line
  * @owner:	the line's owner, for the record's uid
  *
- * The line's deliverer has finished, so this is the last record the
- * register receives from the line.
+ * Every event the line's deliverer has queued for @sub is in the ring, and
+ * none will follow (enqueues check sub->state under reg->lock), so this is
+ * the last record the register receives from the line.
  */
-void evl_register_line_closed(struct evl_sub *sub, u64 line_id, kuid_t owner)
+void evl_register_line_closed(struct evl_sub *sub, u16 type, u64 line_id,
+			      kuid_t owner)
 {
 	struct evl_register *reg = sub->reg;
 	struct eventline_record rec;
@@ -360,9 +371,9 @@ void evl_register_line_closed(struct evl_sub *sub, u64 line_id, kuid_t owner)
 	if (reg->lost && evl_ring_room(&reg->ring, pos, 0, reg->reserved))
 		evl_register_put_overflow(reg, &pos);
 
-	evl_record_init(&rec, EVENTLINE_CAT_META, EVENTLINE_META_LINE_CLOSED, 0);
+	evl_record_init(&rec, EVENTLINE_CAT_META, type, 0);
 	rec.line_id = line_id;
-	rec.timestamp_ns = ktime_get_ns();
+	rec.timestamp_ns = evl_register_now(reg);
 	rec.uid = from_kuid_munged(reg->user_ns, owner);
 	evl_register_put_meta(reg, &pos, &rec, NULL);
 	evl_ring_publish(&reg->ring, pos);
@@ -508,7 +519,8 @@ static ssize_t evl_register_copy_out(struct evl_register *reg,
 			break;
 		off += size;
 		closed += rec->category == EVENTLINE_CAT_META &&
-			  rec->type == EVENTLINE_META_LINE_CLOSED;
+			  (rec->type == EVENTLINE_META_LINE_CLOSED ||
+			   rec->type == EVENTLINE_META_EVICTED);
 	}
 	if (!off)
 		return avail ? -EINVAL : 0;
@@ -640,12 +652,37 @@ static long evl_register_unsubscribe(struct evl_register *reg,
 				 EVENTLINE_LINE_REF_SIZE_VER0, uref);
 	if (err < 0)
 		return err;
-	if (args.flags || !args.id ||
+	if (args.flags || !args.id || args.owner_uid || args.__reserved ||
 	    memchr_inv(args.name, 0, sizeof(args.name)))
 		return -EINVAL;
 
 	mutex_lock(&reg->mutex);
 	err = evl_chain_unsubscribe(reg, args.id);
+	mutex_unlock(&reg->mutex);
+	return err;
+}
+
+/*
+ * LINE_INFO about one of the register's lines, closed or evicted ones
+ * included until their last record is read: the reader can check who
+ * stands behind a line before trusting what it read from it.
+ */
+static long evl_register_line_info(struct evl_register *reg, void __user *uarg)
+{
+	struct eventline_line_info args;
+	struct evl_sub *sub;
+	int usize, err = -ENOENT;
+
+	usize = evl_line_info_args(&args, uarg);
+	if (usize < 0)
+		return usize;
+	mutex_lock(&reg->mutex);
+	list_for_each_entry(sub, &reg->subs, reg_node) {
+		if (sub->line->id == args.id) {
+			err = evl_line_info_to_user(sub->line, uarg, usize);
+			break;
+		}
+	}
 	mutex_unlock(&reg->mutex);
 	return err;
 }
@@ -660,6 +697,8 @@ static long evl_register_ioctl(struct file *file, unsigned int cmd,
 		return evl_register_subscribe(reg, (void __user *)arg);
 	case EVENTLINE_IOC_UNSUBSCRIBE:
 		return evl_register_unsubscribe(reg, (void __user *)arg);
+	case EVENTLINE_IOC_LINE_INFO:
+		return evl_register_line_info(reg, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
@@ -669,6 +708,8 @@ static void evl_register_free(struct evl_register *reg)
 {
 	evl_ring_free(&reg->ring);
 	kvfree(reg->ev_end);
+	evl_ucount_uncharge(&reg->charge);
+	put_pid(reg->creator);
 	put_pid_ns(reg->pid_ns);
 	put_user_ns(reg->user_ns);
 	/* Deliverers may still be looking at reg->lock of a sub just ended. */
@@ -706,7 +747,7 @@ static void evl_register_show_fdinfo(struct seq_file *m, struct file *file)
 
 	mutex_lock(&reg->mutex);
 	list_for_each_entry(sub, &reg->subs, reg_node)
-		seq_printf(m, "line:\t%u\n", sub->line->id);
+		seq_printf(m, "line:\t%llu\n", sub->line->id);
 	mutex_unlock(&reg->mutex);
 }
 
@@ -725,6 +766,7 @@ static const struct file_operations evl_register_fops = {
 long evl_register_create(void __user *uarg)
 {
 	struct eventline_register_create args;
+	struct timespec64 mono_offset = {};
 	struct evl_register *reg;
 	struct evl_new_fd nfd;
 	u32 queue_len, ring_size;
@@ -749,6 +791,11 @@ long evl_register_create(void __user *uarg)
 	reg = kzalloc(sizeof(*reg), GFP_KERNEL_ACCOUNT);
 	if (!reg)
 		return -ENOMEM;
+	err = evl_ucount_charge(&reg->charge, EVL_UCOUNT_REGISTERS);
+	if (err) {
+		kfree(reg);
+		return err;
+	}
 	/*
 	 * The size is the caller's choice: at its memory cgroup's limit it
 	 * gets ENOMEM (no OOM kill, no splat).
@@ -759,6 +806,7 @@ long evl_register_create(void __user *uarg)
 	if (!reg->ev_end ||
 	    evl_ring_alloc(&reg->ring, ring_size, true, EVL_GFP_USER_SIZED)) {
 		kvfree(reg->ev_end);
+		evl_ucount_uncharge(&reg->charge);
 		kfree(reg);
 		return -ENOMEM;
 	}
@@ -771,6 +819,10 @@ long evl_register_create(void __user *uarg)
 	atomic_set(&reg->armed, 1);
 	reg->pid_ns = get_pid_ns(task_active_pid_ns(current));
 	reg->user_ns = get_user_ns(current_user_ns());
+	reg->creator = get_pid(task_tgid(current));
+	/* Fixed for good once a task has entered its time namespace. */
+	timens_add_monotonic(&mono_offset);
+	reg->time_offset_ns = timespec64_to_ns(&mono_offset);
 	spin_lock_init(&reg->lock);
 	INIT_WORK(&reg->wake_work, evl_register_wake_work);
 	hrtimer_init(&reg->wake_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);

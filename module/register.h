@@ -13,10 +13,12 @@
 #include <linux/workqueue.h>
 
 #include "ring.h"
+#include "ucount.h"
 
 struct evl_event;
 struct evl_sub;
 struct fasync_struct;
+struct pid;
 struct pid_namespace;
 struct user_namespace;
 
@@ -51,6 +53,9 @@ struct evl_register {
 	atomic_t armed;			/* reader caught up: wake on next record */
 	struct pid_namespace *pid_ns;	/* records are translated into these */
 	struct user_namespace *user_ns;
+	s64 time_offset_ns;		/* creator's CLOCK_MONOTONIC offset */
+	struct pid *creator;		/* creator's thread group, for LINE_SUBS */
+	struct evl_charge charge;	/* against the creator's register limit */
 
 	/* Consumer side. */
 	struct mutex read_mutex ____cacheline_aligned_in_smp;
@@ -67,6 +72,7 @@ int evl_register_attach(struct evl_register *reg, struct evl_sub *sub);
 bool evl_register_detach(struct evl_register *reg, struct evl_sub *sub);
 void evl_register_enqueue(struct evl_sub *sub, const struct evl_event *evs,
 			  unsigned int nr, unsigned int *direct_wakes);
-void evl_register_line_closed(struct evl_sub *sub, u64 line_id, kuid_t owner);
+void evl_register_line_closed(struct evl_sub *sub, u16 type, u64 line_id,
+			      kuid_t owner);
 
 #endif /* _EVL_REGISTER_H */

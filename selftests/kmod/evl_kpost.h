@@ -26,7 +26,7 @@
 
 #include <linux/types.h>
 
-#define EVL_KPOST_LINE		"evl-kpost"
+#define EVL_KPOST_LINE		"kernel.evl-kpost"
 #define EVL_KPOST_LINE_MODE	0644
 #define EVL_KPOST_DEBUGFS_DIR	"evl_kpost"
 

@@ -6,8 +6,9 @@
  *
  * Objects
  * -------
- * /dev/eventline is the control device (mode 0666: anyone may open it
- * read-write; access to each line is decided by the line's mode).  Every
+ * /dev/eventline is the control device (mode 0666 unless the administrator's
+ * udev rule says otherwise: anyone may open it read-write; access to each
+ * line is decided by the line's mode; see "Security model").  Every
  * open of it gives a control fd on which lines and registers are created.
  *
  * A *line* is a broadcast channel.  EVENTLINE_IOC_LINE_CREATE returns the
@@ -34,6 +35,10 @@
  * The size field is never written; output fields are written back only as
  * far as the caller's size reaches.
  *
+ * Input fields named __reserved must be zero; fields the kernel only writes
+ * (marked "out") are ignored on input, __reserved ones included.  Output
+ * fields are meaningful only when the call succeeds.
+ *
  * Errors common to all ioctls: -EFAULT bad pointer, -EINVAL size below the
  * first version, bad flags, reserved field or value, -E2BIG size above one
  * page or a non-zero unknown tail, -ENOTTY command not valid on this kind
@@ -47,6 +52,79 @@
  * Readers must step over records by size and skip categories or types they
  * do not know.  A read() buffer too small for the next record gives -EINVAL;
  * otherwise read() returns as many whole records as fit.
+ *
+ * Security model
+ * --------------
+ * Every rule below is enforced by the module; each has a selftest.
+ *
+ * 1. Namespaces.  A line belongs to the user namespace of the task that
+ *    created it (kernel code's lines to the initial one).  Names are unique
+ *    per user namespace, and a line can be found, by name or by id, only
+ *    from a task in that same user namespace: the namespace in which its
+ *    owner and group are defined and its mode means something.  Nothing
+ *    crosses a user namespace boundary except an fd passed on purpose
+ *    (SCM_RIGHTS): a poster fd or a register already subscribed keeps
+ *    working wherever it is passed.  (Not the IPC namespace, as POSIX
+ *    message queues use: a line's permission check is made of uids and
+ *    gids, which only the user namespace gives a meaning.)
+ * 2. Ids.  Line ids are 64-bit, start at 1 and are never reused while the
+ *    module is loaded.  They are handed out in creation order by one
+ *    counter, so an id tells only how many lines were created before it.
+ * 3. No existence oracle.  A lookup says -ENOENT, exactly as for a line
+ *    that never existed, when the line is in another user namespace, has
+ *    closed, or its mode grants the caller neither read nor write.  -EACCES
+ *    goes only to a caller who may use the line one way but asked for the
+ *    other, or whose expected owner (EVENTLINE_REF_OWNER_UID,
+ *    EVENTLINE_REF_KERNEL_OWNED) does not match.  A name's existence is
+ *    visible through -EEXIST from LINE_CREATE, as a file's is to creat().
+ * 4. Permissions.  A line has an owner (the creator's fsuid), a group (its
+ *    fsgid) and a mode, checked like a file's: read permission to
+ *    subscribe, write permission to open for posting; the owner fd may
+ *    always post.  LINE_CREATE applies the creator's umask to the mode, as
+ *    mq_open() does.  CAP_DAC_OVERRIDE in the line's user namespace
+ *    overrides the mode (only when the owner and group are mapped there), as
+ *    for files.  Identity for ownership, permission and per-user limits is
+ *    the fsuid/fsgid, as for files; records name the poster by its euid, as
+ *    SO_PEERCRED does.  MAC policy (SELinux, AppArmor) sees /dev/eventline
+ *    but not individual lines: an administrator restricts who may use the
+ *    module with the device node's group and mode (a udev rule), and who may
+ *    create lines with the create_gid module parameter.
+ * 5. Verifiable owners.  EVENTLINE_IOC_LINE_INFO tells the owner, group,
+ *    mode and name of a line from any fd on it (owner fd, poster fd, or a
+ *    register subscribed to it).  LINE_OPEN and SUBSCRIBE by name can
+ *    insist on an owner (EVENTLINE_REF_OWNER_UID) or on kernel code as the
+ *    owner (EVENTLINE_REF_KERNEL_OWNED), so a squatter's line of the same
+ *    name is refused rather than used.  Well-known names: names starting
+ *    with "kernel." belong to kernel code (LINE_CREATE gives -EPERM), and
+ *    names starting with "sys." need CAP_SYS_ADMIN in the caller's user
+ *    namespace.
+ * 6. Fair shares.  One line takes at most max_registers_per_line
+ *    subscriptions.  The last owner_reserved_subs of them are for the
+ *    owner's uid alone, and each other uid may hold at most
+ *    max_subs_per_user of them (-EDQUOT beyond).  The owner lists the
+ *    subscriptions (EVENTLINE_IOC_LINE_SUBS) and evicts any
+ *    (EVENTLINE_IOC_EVICT); the evicted register receives an
+ *    EVENTLINE_META_EVICTED record.
+ * 7. Per-user limits.  Lines owned, registers and poster fds held are
+ *    counted per user: per (user namespace, fsuid), and, as the kernel's
+ *    ucounts do, again for the namespace's owner in each ancestor
+ *    namespace up to the initial one, so a user's child namespaces share
+ *    that user's limits.  Beyond a limit the call fails with -EDQUOT.
+ *    Every limit applies to root too.  GET_INFO reports them.
+ * 8. Memory.  What a register queues is allocated when it is created and
+ *    charged to its creator's memory cgroup; a line's staging ring to its
+ *    owner's.  A poster never pays for, and cannot be failed by, a reader.
+ * 9. Attribution.  A record's pid and uid are the poster's tgid and euid
+ *    translated, when the event is delivered to the register, into the
+ *    pid and user namespaces of the register's creator (0 when the poster
+ *    is not visible there, overflowuid when unmapped).  A pid is a number:
+ *    once the poster has exited, the number may name another process by
+ *    the time the record is read; a poster that must be identified beyond
+ *    doubt should pass a pidfd over a socket.  timestamp_ns is
+ *    CLOCK_MONOTONIC in the time namespace of the register's creator.
+ * 10. Lifetimes.  A closed line that registers still hold (their
+ *    LINE_CLOSED record unread) keeps its struct, and the reference on its
+ *    creator's user namespace, until the last of them is read or closed.
  */
 #ifndef _UAPI_LINUX_EVENTLINE_H
 #define _UAPI_LINUX_EVENTLINE_H
@@ -58,7 +136,7 @@
 #define EVENTLINE_RECORD_ALIGN		8
 
 /* Raised when the ABI gains something a caller may want to probe for. */
-#define EVENTLINE_API_VERSION		2
+#define EVENTLINE_API_VERSION		3
 
 /* Names are NUL-terminated, printable, non-blank ASCII, unique per user ns. */
 #define EVENTLINE_NAME_MAX		64
@@ -73,6 +151,7 @@
 /* Types of EVENTLINE_CAT_META records. */
 #define EVENTLINE_META_OVERFLOW		1	/* payload: struct eventline_overflow */
 #define EVENTLINE_META_LINE_CLOSED	2	/* line_id: the line that closed */
+#define EVENTLINE_META_EVICTED		3	/* line_id: whose owner evicted us */
 
 /* Flags for fds returned by LINE_CREATE, LINE_OPEN and REGISTER_CREATE. */
 #define EVENTLINE_FD_CLOEXEC		(1U << 0)
@@ -123,6 +202,12 @@
  *			default_queue_len records and no ring size
  * @max_post_batch_bytes: out: most payload bytes, all entries together,
  *			one EVENTLINE_IOC_POST_BATCH takes
+ * @max_registers_per_user: out: registers one user may hold at once
+ * @max_posters_per_user: out: poster fds (LINE_OPEN) one user may hold
+ * @max_subs_per_user:	out: subscriptions one uid other than the owner's
+ *			may hold on one line
+ * @owner_reserved_subs: out: subscriptions of each line only its owner's
+ *			uid may take
  *
  * A caller compiled against an older header passes a smaller size and gets
  * the fields its size covers.
@@ -153,25 +238,32 @@ struct eventline_info {
 	__u32 max_ring_size;
 	__u32 default_ring_size;
 	__u32 max_post_batch_bytes;
+	__u32 max_registers_per_user;
+	__u32 max_posters_per_user;
+	__u32 max_subs_per_user;
+	__u32 owner_reserved_subs;
 };
 
 /**
  * struct eventline_line_create - EVENTLINE_IOC_LINE_CREATE (control fd)
  * @size:	in: sizeof(struct eventline_line_create)
  * @flags:	in: EVENTLINE_FD_* for the returned owner fd
- * @mode:	in: permission bits (see above); the owner is the caller's
- *		fsuid/fsgid
+ * @mode:	in: permission bits (see above), less the caller's umask;
+ *		the owner is the caller's fsuid, the group its fsgid
  * @__reserved:	must be 0
- * @id:		out: the line's id, never 0; ids are handed out cyclically
- *		so a closed line's id is not soon reused
+ * @id:		out: the line's id, never 0 and never reused
  * @name:	in: NUL-terminated name, or empty for an anonymous line
  *
  * Returns the owner fd.  Closing its last reference closes the line: every
  * register subscribed to it receives an EVENTLINE_META_LINE_CLOSED record.
+ * The line becomes visible to lookups only once nothing can fail any more:
+ * no one can subscribe to a line whose creation then fails.
  *
  * Errors: -EINVAL bad mode or name, -EEXIST name taken in the caller's user
- * namespace, -EMFILE the caller's user owns max_lines_per_user lines,
- * -ENOMEM.
+ * namespace, -EPERM a "kernel." name, a "sys." name without CAP_SYS_ADMIN,
+ * or the caller is not in the create_gid group (module parameter) nor has
+ * CAP_SYS_ADMIN, -EDQUOT the caller's user owns max_lines_per_user lines
+ * (see the security model), -EMFILE/-ENFILE no fd, -ENOMEM.
  */
 struct eventline_line_create {
 	__u32 size;
@@ -182,35 +274,159 @@ struct eventline_line_create {
 	char name[EVENTLINE_NAME_MAX];
 };
 
+/* Flags of struct eventline_line_ref (LINE_OPEN and SUBSCRIBE). */
+#define EVENTLINE_REF_OWNER_UID		(1U << 8)	/* owner must be @owner_uid */
+#define EVENTLINE_REF_KERNEL_OWNED	(1U << 9)	/* owner must be kernel code */
+
 /**
  * struct eventline_line_ref - names a line, by id or by name
  * @size:	in: sizeof(struct eventline_line_ref)
- * @flags:	in: EVENTLINE_FD_* (LINE_OPEN only; SUBSCRIBE takes none yet)
+ * @flags:	in: EVENTLINE_FD_* (LINE_OPEN only), and EVENTLINE_REF_*
+ *		(LINE_OPEN and SUBSCRIBE; UNSUBSCRIBE takes no flags)
  * @id:		in: the line id, or 0 to look the line up by @name;
  *		out: the id of the line found
  * @name:	in: NUL-terminated name when @id is 0, else must be empty
+ * @owner_uid:	in: with EVENTLINE_REF_OWNER_UID, the uid (in the caller's
+ *		user namespace) that must own the line; else must be 0
+ * @__reserved:	must be 0
  *
  * Used by EVENTLINE_IOC_LINE_OPEN (control fd; returns a poster fd, needs
  * write permission on the line), EVENTLINE_IOC_SUBSCRIBE (register fd; needs
  * read permission) and EVENTLINE_IOC_UNSUBSCRIBE (register fd; by id only).
- * Names are looked up in the caller's user namespace.  A subscription
+ * Lines are found only in the caller's user namespace.  A subscription
  * receives the events posted after SUBSCRIBE returns, and none posted
- * before it; UNSUBSCRIBE returns once every event posted before it has
- * reached the register.
+ * before it.  UNSUBSCRIBE returns once every event posted before it has
+ * reached the register; what is queued stays queued and is read as usual,
+ * with an OVERFLOW record for losses not yet reported.  A register whose
+ * stream has ended (read() gave 0) may subscribe again, and is live until
+ * that subscription ends too.
  *
- * Errors: -ENOENT no such line, or it has closed, or (UNSUBSCRIBE) the
- * register is not subscribed to it; -EACCES the line's mode denies the
- * caller; -EINVAL both or neither of @id and @name given, bad name;
- * -EEXIST (SUBSCRIBE) already subscribed to this line; -ENOSPC (SUBSCRIBE)
- * the line has max_registers_per_line subscribers; -ENOBUFS (SUBSCRIBE)
- * the register's ring is too full to set aside room for the line's
- * LINE_CLOSED record (read, then retry).
+ * Errors: -ENOENT no such line in the caller's user namespace, or it has
+ * closed, or its mode grants the caller neither read nor write, or
+ * (UNSUBSCRIBE) the register is not subscribed to it; -EACCES the mode
+ * denies what the caller asked for, or the owner is not the one expected;
+ * -EINVAL both or neither of @id and @name given, bad name; -EEXIST
+ * (SUBSCRIBE) already subscribed to this line; -ENOSPC (SUBSCRIBE) the
+ * line has no subscription left for the caller (max_registers_per_line,
+ * less owner_reserved_subs for others than the owner); -EDQUOT (SUBSCRIBE)
+ * the caller's uid holds max_subs_per_user subscriptions of the line, or
+ * (LINE_OPEN) the caller's user holds max_posters_per_user poster fds;
+ * -ENOBUFS (SUBSCRIBE) the register's ring is too full to set aside room
+ * for the line's LINE_CLOSED record (read, then retry).
  */
 struct eventline_line_ref {
 	__u32 size;
 	__u32 flags;
 	__u64 id;
 	char name[EVENTLINE_NAME_MAX];
+	__u32 owner_uid;
+	__u32 __reserved;
+};
+
+/* Bits of eventline_line_info.line_flags. */
+#define EVENTLINE_LINE_KERNEL_OWNED	(1U << 0)	/* created by kernel code */
+#define EVENTLINE_LINE_CLOSED		(1U << 1)	/* its owner has closed it */
+
+/**
+ * struct eventline_line_info - EVENTLINE_IOC_LINE_INFO (line owner fd,
+ *				poster fd, or register fd)
+ * @size:	in: sizeof(struct eventline_line_info)
+ * @flags:	in: must be 0
+ * @id:		in (register fd): a line the register is subscribed to, or
+ *		whose LINE_CLOSED or EVICTED record it has not read yet;
+ *		out (line fds): the line's id
+ * @owner_uid:	out: the owner, in the caller's user namespace (overflowuid
+ *		when unmapped)
+ * @owner_gid:	out: the line's group, likewise
+ * @mode:	out: the line's permission bits
+ * @line_flags:	out: EVENTLINE_LINE_*
+ * @nr_subs:	out: subscriptions the line has now
+ * @__reserved:	out: 0
+ * @name:	out: the line's name, empty for an anonymous line
+ *
+ * Tells who stands behind a line, so a caller can check it before trusting
+ * what it reads or posts.  Anyone holding an fd on the line may ask.
+ *
+ * Errors: -ENOENT (register fd) not subscribed to @id.
+ */
+struct eventline_line_info {
+	__u32 size;
+	__u32 flags;
+	__u64 id;
+	__u32 owner_uid;
+	__u32 owner_gid;
+	__u32 mode;
+	__u32 line_flags;
+	__u32 nr_subs;
+	__u32 __reserved;
+	char name[EVENTLINE_NAME_MAX];
+};
+
+/* Bits of eventline_sub_info.sub_flags. */
+#define EVENTLINE_SUB_OWNER		(1U << 0)	/* held by the owner's uid */
+
+/**
+ * struct eventline_sub_info - one subscription, as EVENTLINE_IOC_LINE_SUBS
+ *			       lists it
+ * @sub_id:	a handle for EVENTLINE_IOC_EVICT, never reused
+ * @uid:	fsuid of the task that subscribed, in the caller's user
+ *		namespace
+ * @pid:	tgid of the register's creator in the caller's pid namespace,
+ *		0 when it has exited or is not visible there
+ * @sub_flags:	EVENTLINE_SUB_*
+ * @__reserved:	0
+ */
+struct eventline_sub_info {
+	__u64 sub_id;
+	__u32 uid;
+	__u32 pid;
+	__u32 sub_flags;
+	__u32 __reserved;
+};
+
+/**
+ * struct eventline_line_subs - EVENTLINE_IOC_LINE_SUBS (line owner fd)
+ * @size:	in: sizeof(struct eventline_line_subs)
+ * @flags:	in: must be 0
+ * @count:	in: entries there is room for at @entries (may be 0);
+ *		out: subscriptions the line has
+ * @entry_size:	in: sizeof(struct eventline_sub_info); a multiple of 8 from
+ *		EVENTLINE_SUB_INFO_SIZE_VER0 to 4096; fields beyond what the
+ *		kernel knows are zeroed
+ * @entries:	in: user pointer to the array
+ *
+ * Lists the line's subscriptions in chain order.  Returns the number of
+ * entries written: min(room, subscriptions).
+ *
+ * Errors: -EINVAL bad entry_size.
+ */
+struct eventline_line_subs {
+	__u32 size;
+	__u32 flags;
+	__u32 count;
+	__u32 entry_size;
+	__u64 entries;
+};
+
+/**
+ * struct eventline_evict - EVENTLINE_IOC_EVICT (line owner fd)
+ * @size:	in: sizeof(struct eventline_evict)
+ * @flags:	in: must be 0
+ * @sub_id:	in: from EVENTLINE_IOC_LINE_SUBS
+ *
+ * Ends the subscription as if the line had closed for it alone: every
+ * event posted before the call still reaches the register, then an
+ * EVENTLINE_META_EVICTED record (line_id: this line, uid: the owner), the
+ * last record the register receives from the line; end of stream follows
+ * the LINE_CLOSED rules.  The register may subscribe again if the line's
+ * mode allows it.
+ *
+ * Errors: -ENOENT no live subscription with this id on the line.
+ */
+struct eventline_evict {
+	__u32 size;
+	__u32 flags;
+	__u64 sub_id;
 };
 
 /**
@@ -249,7 +465,8 @@ struct eventline_line_ref {
  * ring, so META records are never dropped.
  *
  * Errors: -EINVAL queue_len above max_queue_len, bad ring_size,
- * wakeup_records or wakeup_usec, unknown flags; -ENOMEM.
+ * wakeup_records or wakeup_usec, unknown flags; -EDQUOT the caller's user
+ * holds max_registers_per_user registers; -ENOMEM.
  */
 struct eventline_register_create {
 	__u32 size;
@@ -352,14 +569,20 @@ struct eventline_post_batch {
  * @header_size:  bytes of this header; the payload starts this far from
  *		  the start of the record (a later ABI may append header fields)
  * @seq:	  sequence number on its line (0 for META records)
- * @line_id:	  the line, or 0 when the record is about the register
- * @timestamp_ns: CLOCK_MONOTONIC time of the post
+ * @line_id:	  the line; for META records the line they are about
+ *		  (LINE_CLOSED, EVICTED), 0 for OVERFLOW, which is about the
+ *		  register
+ * @timestamp_ns: CLOCK_MONOTONIC time of the post (of the loss, close or
+ *		  eviction for META records), in the time namespace of the
+ *		  register's creator.  Monotonic within one line; records of
+ *		  different lines may interleave out of time order.
  * @pid:	  poster's thread-group id in the pid namespace of the
  *		  register's creator, taken when the event was delivered to
- *		  the register; 0 when not visible there or not from a process
- *		  (kernel code's posts)
+ *		  the register; 0 when not visible there, not from a process
+ *		  (kernel code's posts) or a META record
  * @uid:	  poster's euid in the user namespace of the register's
- *		  creator (overflowuid when unmapped)
+ *		  creator (overflowuid when unmapped); for LINE_CLOSED and
+ *		  EVICTED the line's owner, for OVERFLOW 0
  * @payload_len:  bytes of payload following this header
  * @__reserved1: 0
  */
@@ -379,7 +602,11 @@ struct eventline_record {
 	__u32 __reserved1;
 };
 
-/* Payload of an EVENTLINE_META_OVERFLOW record. */
+/*
+ * Payload of an EVENTLINE_META_OVERFLOW record.  Two OVERFLOW records may
+ * come in a row: losses after the first was written, while the ring had no
+ * room yet for the events that followed.
+ */
 struct eventline_overflow {
 	__u64 lost;	/* events dropped since the previous overflow record */
 };
@@ -460,6 +687,9 @@ struct eventline_ring_producer {
 #define EVENTLINE_IOC_REGISTER_CREATE	_IO(EVENTLINE_IOC_MAGIC, 0x03)
 #define EVENTLINE_IOC_SUBSCRIBE		_IO(EVENTLINE_IOC_MAGIC, 0x10)
 #define EVENTLINE_IOC_UNSUBSCRIBE	_IO(EVENTLINE_IOC_MAGIC, 0x11)
+#define EVENTLINE_IOC_LINE_INFO		_IO(EVENTLINE_IOC_MAGIC, 0x12)
+#define EVENTLINE_IOC_LINE_SUBS		_IO(EVENTLINE_IOC_MAGIC, 0x13)
+#define EVENTLINE_IOC_EVICT		_IO(EVENTLINE_IOC_MAGIC, 0x14)
 #define EVENTLINE_IOC_POST		_IO(EVENTLINE_IOC_MAGIC, 0x20)
 #define EVENTLINE_IOC_POST_BATCH	_IO(EVENTLINE_IOC_MAGIC, 0x21)
 
@@ -472,5 +702,9 @@ struct eventline_ring_producer {
 #define EVENTLINE_RECORD_SIZE_VER0		56
 #define EVENTLINE_POST_BATCH_SIZE_VER0		32
 #define EVENTLINE_POST_ENTRY_SIZE_VER0		16
+#define EVENTLINE_LINE_INFO_SIZE_VER0		104
+#define EVENTLINE_SUB_INFO_SIZE_VER0		24
+#define EVENTLINE_LINE_SUBS_SIZE_VER0		24
+#define EVENTLINE_EVICT_SIZE_VER0		16
 
 #endif /* _UAPI_LINUX_EVENTLINE_H */
