@@ -32,9 +32,9 @@ unsigned int evl_max_lines_per_user = 128;
 module_param_named(max_lines_per_user, evl_max_lines_per_user, uint, 0444);
 MODULE_PARM_DESC(max_lines_per_user, "Lines one user may own at once (1..1M, default 128)");
 
-unsigned int evl_max_registers_per_user = 1024;
+unsigned int evl_max_registers_per_user = 4096;
 module_param_named(max_registers_per_user, evl_max_registers_per_user, uint, 0444);
-MODULE_PARM_DESC(max_registers_per_user, "Registers one user may hold at once (1..1M, default 1024)");
+MODULE_PARM_DESC(max_registers_per_user, "Registers one user may hold at once (1..1M, default 4096)");
 
 unsigned int evl_max_posters_per_user = 1024;
 module_param_named(max_posters_per_user, evl_max_posters_per_user, uint, 0444);
