@@ -3,42 +3,57 @@
  * The chain: the subscriptions of one line, in delivery order.
  *
  * A subscription (struct evl_sub) ties one register to one line.  The
- * line's deliverer (deliver.c) walks the chain under RCU and copies each
- * batch of events into each register in turn; today every subscription
- * has the same rank and the chain is in subscription order.  Priorities,
- * mutating stages and worker groups order and stage this same walk.
+ * chain (struct evl_chain) is an array of a line's live subscriptions,
+ * sorted by priority, higher first, equal priorities in subscription
+ * order.  It is never edited: every change builds a new array and
+ * publishes it under RCU, raising the line's chain revision.  The line's
+ * deliverer (deliver.c) reads the array once per chunk of events and
+ * copies the chunk into each register in array order, so a reorder can
+ * never make it skip a register or visit one twice, and higher priorities
+ * are served, and woken, first.
+ *
+ * Priorities: the kernel grants what the line's ceiling, the owner's grant
+ * to the subscription or CAP_SYS_NICE allow, never more than asked; see
+ * "The chain" in the uapi header.  A subscription that overflows
+ * demote_overflows times since its priority was set, or whose grant is
+ * lowered under it, is demoted to the end of the chain and told with a
+ * DEMOTED record; its register keeps ring room for that record, set aside
+ * whenever the subscription takes a priority (register.c).
  *
  * Fair shares: a line's subscriptions are a shared resource, so the last
  * owner_reserved_subs of max_registers_per_line are kept for the owner's
  * uid, and any other uid may hold at most max_subs_per_user of them.  The
- * owner lists the chain (LINE_SUBS) and evicts from it (EVICT).
+ * owner lists the chain (LINE_SUBS), grants (GRANT) and evicts (EVICT).
  *
  * Lifetime: a subscription is created by SUBSCRIBE and ends by
  * UNSUBSCRIBE, by the register's release, or when its line closes or its
  * owner evicts it (its LINE_CLOSED or EVICTED record is then in the
  * register's ring, and the read that consumes it reaps the subscription).
- * It is freed after an RCU grace period because deliverers may still be
- * walking past it.
+ * Subscriptions and replaced arrays are freed after an RCU grace period
+ * because deliverers may still be walking past them.
  *
  * LOCKING
  *
  * reg->mutex: the register's subs list; held across subscribe,
  *	unsubscribe, reap and release, so those never race each other.
- * line->lock (spinlock): line->chain, line->nr_subs and each sub's
- *	on_chain.  The chain is walked under RCU by the deliverer.
- * reg->lock: sub->state and the register's ring; see register.c.
- *	sub->state is also read locklessly (READ_ONCE) under reg->mutex,
- *	where only a line's close can change it, from LIVE to ENDED.
+ * line->chain_mutex: line->chain, the chain revision, the ceiling and the
+ *	fields of each sub marked so; held to build and publish a chain.
+ *	The chain itself is read under RCU.
+ * reg->lock: sub->state, the register's ring and the per-delivery
+ *	counters; see register.c.  sub->state is also read locklessly
+ *	(READ_ONCE) under reg->mutex, where only a line's close or an
+ *	eviction can change it, from LIVE to ENDED.
  *
- * Nesting: read_mutex -> reg->mutex -> line->lock -> reg->lock, and
- * line->lock -> line->post_lock (the joining sequence number).  Closing a
- * line wakes readers under line->lock; no poster ever waits on it.
+ * Nesting: read_mutex -> reg->mutex -> line->chain_mutex -> reg->lock,
+ * and line->chain_mutex -> line->post_lock (publishing a chain).  No
+ * poster ever waits for chain_mutex; deliverers never take it.
  */
+#include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/pid_namespace.h>
-#include <linux/rculist.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/user_namespace.h>
 
 #include "chain.h"
@@ -50,47 +65,145 @@
 
 static void evl_chain_reap_locked(struct evl_register *reg);
 
-/* Subscription ids, for the owner's LINE_SUBS and EVICT. */
+/* Subscription ids, for the owner's LINE_SUBS, GRANT and EVICT. */
 static atomic64_t evl_last_sub_id = ATOMIC64_INIT(0);
 
+static struct evl_chain *evl_chain_current(struct evl_line *line)
+{
+	return rcu_dereference_protected(line->chain,
+					 lockdep_is_held(&line->chain_mutex));
+}
+
+/* Higher priority first, then older subscriptions (smaller ids) first. */
+static int evl_sub_cmp(const void *a, const void *b)
+{
+	const struct evl_sub *x = *(struct evl_sub * const *)a;
+	const struct evl_sub *y = *(struct evl_sub * const *)b;
+
+	if (x->priority != y->priority)
+		return x->priority > y->priority ? -1 : 1;
+	return x->id < y->id ? -1 : 1;
+}
+
 /*
- * Whether @sub may take a place on @line's chain; caller holds line->lock.
- * Counting a uid's subscriptions walks the chain: at most
- * max_registers_per_line entries, and only when subscribing.
+ * For changes that must not fail: taking a subscription away, and the
+ * kernel's own demotions.  A chain is at most max_registers_per_line
+ * pointers.
+ */
+#define EVL_CHAIN_GFP_NOFAIL	(GFP_KERNEL_ACCOUNT | __GFP_NOFAIL)
+
+/*
+ * A copy of @line's chain without @drop and with @add (either may be
+ * NULL), to be sorted and published; NULL when @gfp lets it fail.
+ */
+static struct evl_chain *evl_chain_copy(struct evl_line *line,
+					const struct evl_sub *drop,
+					struct evl_sub *add, gfp_t gfp)
+{
+	struct evl_chain *old = evl_chain_current(line), *new;
+	unsigned int i, nr = old ? old->nr : 0;
+
+	new = kvmalloc(struct_size(new, subs, nr + !!add), gfp);
+	if (!new)
+		return NULL;
+	new->nr = 0;
+	for (i = 0; i < nr; i++)
+		if (old->subs[i] != drop)
+			new->subs[new->nr++] = old->subs[i];
+	if (add)
+		new->subs[new->nr++] = add;
+	return new;
+}
+
+/*
+ * Sort @new, publish it (or nothing, when it is empty) and retire the old
+ * chain; @joining receives the events numbered from now on.
+ */
+static void evl_chain_publish(struct evl_line *line, struct evl_chain *new,
+			      struct evl_sub *joining)
+{
+	struct evl_chain *old = evl_chain_current(line);
+
+	lockdep_assert_held(&line->chain_mutex);
+	if (new && !new->nr) {
+		kvfree(new);
+		new = NULL;
+	}
+	if (new)
+		sort(new->subs, new->nr, sizeof(new->subs[0]), evl_sub_cmp, NULL);
+	line->chain_rev++;
+	evl_line_set_chain(line, new, joining);
+	if (old)
+		kvfree_rcu(old, rcu);
+}
+
+/**
+ * evl_chain_grantable() - the priority a request gets
+ * @line:	the line
+ * @priority:	asked for, already in range
+ * @max_priority: the owner's grant to the subscription
+ * @nice:	set when only CAP_SYS_NICE allows what is granted
+ *
+ * Return: the priority granted: @priority, or the most the line's
+ * ceiling, the grant and the caller's capabilities allow.
+ */
+s32 evl_chain_grantable(struct evl_line *line, s32 priority, s32 max_priority,
+			bool *nice)
+{
+	s32 allowed = max(READ_ONCE(line->priority_ceiling), max_priority);
+
+	*nice = false;
+	if (priority <= allowed)
+		return priority;
+	if (ns_capable(line->user_ns, CAP_SYS_NICE)) {
+		*nice = true;
+		return priority;
+	}
+	return allowed;
+}
+
+/*
+ * Whether @sub may take a place on @line's chain; caller holds
+ * line->chain_mutex.  Counting a uid's subscriptions walks the chain: at
+ * most max_registers_per_line entries, and only when subscribing.
  */
 static int evl_chain_admit(struct evl_line *line, const struct evl_sub *sub)
 {
-	unsigned int held = 0;
-	struct evl_sub *other;
+	struct evl_chain *chain = evl_chain_current(line);
+	unsigned int held = 0, nr = chain ? chain->nr : 0, i;
 
-	lockdep_assert_held(&line->lock);
-	if (line->nr_subs >= evl_max_registers_per_line)
+	if (nr >= evl_max_registers_per_line)
 		return -ENOSPC;
 	if (uid_eq(sub->uid, line->uid))
 		return 0;
-	if (line->nr_subs >= evl_max_registers_per_line - evl_owner_reserved_subs)
+	if (nr >= evl_max_registers_per_line - evl_owner_reserved_subs)
 		return -ENOSPC;
-	list_for_each_entry(other, &line->chain, chain_node)
-		held += uid_eq(other->uid, sub->uid);
+	for (i = 0; i < nr; i++)
+		held += uid_eq(chain->subs[i]->uid, sub->uid);
 	return held >= evl_max_subs_per_user ? -EDQUOT : 0;
 }
 
 /**
- * evl_chain_subscribe() - add @reg to the end of @line's chain
+ * evl_chain_subscribe() - add @reg to @line's chain
  * @reg:	the register; caller holds reg->mutex
  * @line:	a referenced line; the reference passes to the subscription
  *		on success and stays with the caller on failure
+ * @priority:	the priority asked for, already in range
+ * @granted:	set to the priority granted
  *
  * Return: 0, -EEXIST when already subscribed, -ENOENT when the line has
  * closed, -ENOSPC when the line has no place left for the caller, -EDQUOT
  * when the caller's uid holds its share of the line, -ENOBUFS when the
  * register's ring has no room left to set aside for the subscription's
- * LINE_CLOSED record.
+ * META records, -ENOMEM.
  */
-int evl_chain_subscribe(struct evl_register *reg, struct evl_line *line)
+int evl_chain_subscribe(struct evl_register *reg, struct evl_line *line,
+			s32 priority, s32 *granted)
 {
+	struct evl_chain *new = NULL;
 	struct evl_sub *sub;
-	int err = 0;
+	bool nice;
+	int err;
 
 	lockdep_assert_held(&reg->mutex);
 	evl_chain_reap_locked(reg);
@@ -104,25 +217,35 @@ int evl_chain_subscribe(struct evl_register *reg, struct evl_line *line)
 	sub->line = line;
 	sub->reg = reg;
 	sub->uid = current_fsuid();
+	sub->max_priority = EVENTLINE_PRIORITY_MIN;
 
-	spin_lock(&line->lock);
-	if (READ_ONCE(line->dead))
+	mutex_lock(&line->chain_mutex);
+	if (READ_ONCE(line->dead)) {
 		err = -ENOENT;
-	else
-		err = evl_chain_admit(line, sub) ?: evl_register_attach(reg, sub);
-	if (!err) {
-		/*
-		 * Events numbered before now, even if not yet delivered, are
-		 * not this subscription's: it joins at the next number.
-		 */
-		sub->from_seq = evl_line_next_seq(line);
-		sub->id = atomic64_inc_return(&evl_last_sub_id);
-		list_add_tail_rcu(&sub->chain_node, &line->chain);
-		sub->on_chain = true;
-		WRITE_ONCE(line->nr_subs, line->nr_subs + 1);
+		goto out;
 	}
-	spin_unlock(&line->lock);
-
+	err = evl_chain_admit(line, sub);
+	if (err)
+		goto out;
+	new = evl_chain_copy(line, NULL, sub, GFP_KERNEL_ACCOUNT);
+	if (!new) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = evl_register_attach(reg, sub);
+	if (err)
+		goto out;
+	sub->priority = evl_chain_grantable(line, priority, sub->max_priority,
+					    &nice);
+	sub->nice = nice;
+	*granted = sub->priority;
+	sub->id = atomic64_inc_return(&evl_last_sub_id);
+	sub->on_chain = true;
+	evl_chain_publish(line, new, sub);
+	new = NULL;
+out:
+	mutex_unlock(&line->chain_mutex);
+	kvfree(new);
 	if (err) {
 		kfree(sub);
 		return err;
@@ -132,17 +255,23 @@ int evl_chain_subscribe(struct evl_register *reg, struct evl_line *line)
 }
 
 /* Take @sub off its line's chain if it is still there. */
-static void evl_chain_unlink(struct evl_sub *sub)
+static void evl_chain_unlink_locked(struct evl_sub *sub)
 {
 	struct evl_line *line = sub->line;
 
-	spin_lock(&line->lock);
-	if (sub->on_chain) {
-		list_del_rcu(&sub->chain_node);
-		sub->on_chain = false;
-		WRITE_ONCE(line->nr_subs, line->nr_subs - 1);
-	}
-	spin_unlock(&line->lock);
+	lockdep_assert_held(&line->chain_mutex);
+	if (!sub->on_chain)
+		return;
+	evl_chain_publish(line, evl_chain_copy(line, sub, NULL,
+					       EVL_CHAIN_GFP_NOFAIL), NULL);
+	sub->on_chain = false;
+}
+
+static void evl_chain_unlink(struct evl_sub *sub)
+{
+	mutex_lock(&sub->line->chain_mutex);
+	evl_chain_unlink_locked(sub);
+	mutex_unlock(&sub->line->chain_mutex);
 }
 
 /* Free an ended, unlinked subscription; caller holds reg->mutex. */
@@ -152,6 +281,19 @@ static void evl_chain_free(struct evl_sub *sub)
 	list_del(&sub->reg_node);
 	evl_line_put(sub->line);
 	kfree_rcu(sub, rcu);
+}
+
+/* @reg's live subscription to @line_id, or NULL; caller holds reg->mutex. */
+struct evl_sub *evl_chain_find_live(struct evl_register *reg, u64 line_id)
+{
+	struct evl_sub *sub;
+
+	lockdep_assert_held(&reg->mutex);
+	list_for_each_entry(sub, &reg->subs, reg_node)
+		if (sub->line->id == line_id &&
+		    READ_ONCE(sub->state) == EVL_SUB_LIVE)
+			return sub;
+	return NULL;
 }
 
 /**
@@ -165,23 +307,170 @@ static void evl_chain_free(struct evl_sub *sub)
  */
 int evl_chain_unsubscribe(struct evl_register *reg, u64 line_id)
 {
-	struct evl_sub *sub;
+	struct evl_sub *sub = evl_chain_find_live(reg, line_id);
 
-	lockdep_assert_held(&reg->mutex);
-	list_for_each_entry(sub, &reg->subs, reg_node) {
-		if (sub->line->id != line_id ||
-		    READ_ONCE(sub->state) != EVL_SUB_LIVE)
-			continue;
-		/* What was posted before the call still arrives. */
-		evl_line_wait_delivered(sub->line);
-		evl_chain_unlink(sub);
-		/* The line may have closed since we looked. */
-		if (!evl_register_detach(reg, sub))
-			return -ENOENT;
-		evl_chain_free(sub);
-		return 0;
+	if (!sub)
+		return -ENOENT;
+	/* What was posted before the call still arrives. */
+	evl_line_wait_delivered(sub->line);
+	evl_chain_unlink(sub);
+	/* The line may have closed, or its owner evicted us, since we looked. */
+	if (!evl_register_detach(reg, sub))
+		return -ENOENT;
+	evl_chain_free(sub);
+	return 0;
+}
+
+/*
+ * Move @sub to the end of the chain and tell its register why; caller
+ * holds chain_mutex and publishes the reordered chain.
+ */
+static void evl_chain_demote(struct evl_sub *sub, u32 reason)
+{
+	s32 old = sub->priority;
+
+	lockdep_assert_held(&sub->line->chain_mutex);
+	sub->priority = EVENTLINE_PRIORITY_MIN;
+	sub->nice = false;
+	sub->demotions++;
+	evl_register_demoted(sub, old, reason);
+}
+
+static int evl_chain_check_rev(struct evl_line *line, u64 expected_rev)
+{
+	return expected_rev && expected_rev != line->chain_rev ? -ESTALE : 0;
+}
+
+/**
+ * evl_chain_set_priority() - a subscription asks for a new priority
+ * @sub:	a live subscription; caller holds its register's mutex
+ * @priority:	asked for, already in range
+ * @expected_rev: 0, or the chain revision the caller acts on
+ * @granted:	set to the priority granted
+ *
+ * Return: 0, -ESTALE, -ENOENT when the line closed or evicted @sub since
+ * it was found, -ENOBUFS when no ring room can be kept for a DEMOTED
+ * record, -ENOMEM.
+ */
+int evl_chain_set_priority(struct evl_sub *sub, s32 priority, u64 expected_rev,
+			   s32 *granted)
+{
+	struct evl_line *line = sub->line;
+	struct evl_chain *new;
+	bool nice;
+	int err;
+
+	mutex_lock(&line->chain_mutex);
+	err = evl_chain_check_rev(line, expected_rev);
+	if (err)
+		goto out;
+	if (!sub->on_chain) {
+		err = -ENOENT;
+		goto out;
 	}
-	return -ENOENT;
+	new = evl_chain_copy(line, NULL, NULL, GFP_KERNEL_ACCOUNT);
+	if (!new) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = evl_register_arm_demotion(sub);
+	if (err) {
+		kvfree(new);
+		goto out;
+	}
+	sub->priority = evl_chain_grantable(line, priority, sub->max_priority,
+					    &nice);
+	sub->nice = nice;
+	*granted = sub->priority;
+	evl_chain_publish(line, new, NULL);
+out:
+	mutex_unlock(&line->chain_mutex);
+	return err;
+}
+
+/* The subscription of @line with @sub_id; caller holds chain_mutex. */
+static struct evl_sub *evl_chain_find_id(struct evl_line *line, u64 sub_id)
+{
+	struct evl_chain *chain = evl_chain_current(line);
+	unsigned int i;
+
+	for (i = 0; chain && i < chain->nr; i++)
+		if (chain->subs[i]->id == sub_id)
+			return chain->subs[i];
+	return NULL;
+}
+
+/**
+ * evl_chain_grant() - the owner sets what one subscription may take
+ * @line:	the line
+ * @sub_id:	the subscription
+ * @max_priority: the highest priority it may take, already in range
+ * @expected_rev: 0, or the chain revision the owner acts on
+ *
+ * Return: 0, -ENOENT, -ESTALE.
+ */
+int evl_chain_grant(struct evl_line *line, u64 sub_id, s32 max_priority,
+		    u64 expected_rev)
+{
+	struct evl_sub *sub;
+	int err;
+
+	mutex_lock(&line->chain_mutex);
+	err = evl_chain_check_rev(line, expected_rev);
+	if (err)
+		goto out;
+	sub = evl_chain_find_id(line, sub_id);
+	if (!sub) {
+		err = -ENOENT;
+		goto out;
+	}
+	sub->max_priority = max_priority;
+	if (!sub->nice &&
+	    sub->priority > max(line->priority_ceiling, max_priority))
+		evl_chain_demote(sub, EVENTLINE_DEMOTE_REVOKED);
+	/* Reordered or not, the chain's listing changed. */
+	evl_chain_publish(line, evl_chain_copy(line, NULL, NULL,
+					       EVL_CHAIN_GFP_NOFAIL), NULL);
+out:
+	mutex_unlock(&line->chain_mutex);
+	return err;
+}
+
+/* The owner sets the line's priority ceiling, for requests from now on. */
+void evl_chain_set_ceiling(struct evl_line *line, s32 ceiling)
+{
+	mutex_lock(&line->chain_mutex);
+	WRITE_ONCE(line->priority_ceiling, ceiling);
+	mutex_unlock(&line->chain_mutex);
+}
+
+/*
+ * Demote the subscriptions deliverers found overflowing repeatedly
+ * (sub->demote_pending, see register.c); queued by them, on evl_wq.
+ */
+void evl_chain_demote_work(struct work_struct *work)
+{
+	struct evl_line *line = container_of(work, struct evl_line,
+					     demote_work);
+	struct evl_chain *chain;
+	unsigned int i, demoted = 0;
+
+	mutex_lock(&line->chain_mutex);
+	chain = evl_chain_current(line);
+	for (i = 0; chain && i < chain->nr; i++) {
+		struct evl_sub *sub = chain->subs[i];
+
+		if (!evl_register_take_demotion(sub) ||
+		    sub->priority == EVENTLINE_PRIORITY_MIN)
+			continue;
+		evl_chain_demote(sub, EVENTLINE_DEMOTE_OVERFLOW);
+		demoted++;
+	}
+	if (demoted)
+		evl_chain_publish(line, evl_chain_copy(line, NULL, NULL,
+						       EVL_CHAIN_GFP_NOFAIL),
+				  NULL);
+	mutex_unlock(&line->chain_mutex);
 }
 
 /*
@@ -202,18 +491,21 @@ int evl_chain_unsubscribe(struct evl_register *reg, u64 line_id)
  *		context
  * @evs:	the events, in sequence order
  * @nr:		how many
+ *
+ * Registers are served in chain order, each chunk from one chain.
  */
 void evl_chain_deliver(struct evl_line *line, const struct evl_event *evs,
 		       unsigned int nr)
 {
-	unsigned int direct_wakes = EVL_DIRECT_WAKES, done, chunk;
-	struct evl_sub *sub;
+	unsigned int direct_wakes = EVL_DIRECT_WAKES, done, chunk, i;
+	struct evl_chain *chain;
 
 	for (done = 0; done < nr; done += chunk) {
 		chunk = min(nr - done, EVL_DELIVER_CHUNK);
 		rcu_read_lock();
-		list_for_each_entry_rcu(sub, &line->chain, chain_node)
-			evl_register_enqueue(sub, evs + done, chunk,
+		chain = rcu_dereference(line->chain);
+		for (i = 0; chain && i < chain->nr; i++)
+			evl_register_enqueue(chain->subs[i], evs + done, chunk,
 					     &direct_wakes);
 		rcu_read_unlock();
 		cond_resched();
@@ -227,53 +519,75 @@ void evl_chain_deliver(struct evl_line *line, const struct evl_event *evs,
  */
 void evl_chain_close(struct evl_line *line)
 {
-	struct evl_sub *sub, *tmp;
+	struct evl_chain *chain;
+	unsigned int i;
 
-	spin_lock(&line->lock);
-	list_for_each_entry_safe(sub, tmp, &line->chain, chain_node) {
-		list_del_rcu(&sub->chain_node);
-		sub->on_chain = false;
-		evl_register_line_closed(sub, EVENTLINE_META_LINE_CLOSED,
+	mutex_lock(&line->chain_mutex);
+	chain = evl_chain_current(line);
+	for (i = 0; chain && i < chain->nr; i++) {
+		chain->subs[i]->on_chain = false;
+		evl_register_line_closed(chain->subs[i],
+					 EVENTLINE_META_LINE_CLOSED,
 					 line->id, line->uid);
 	}
-	WRITE_ONCE(line->nr_subs, 0);
-	spin_unlock(&line->lock);
+	evl_chain_publish(line, NULL, NULL);
+	mutex_unlock(&line->chain_mutex);
 }
 
 /**
- * evl_chain_list() - describe @line's subscriptions, in chain order
+ * evl_chain_list() - describe @line's chain, in order
  * @line:	the line
+ * @viewer:	the register of a subscriber asking, or NULL for the owner
  * @infos:	room for @room entries
  * @room:	how many fit
  * @total:	set to the number of subscriptions
+ * @rev:	set to the chain revision listed
  *
- * uid and pid are given in the caller's namespaces.
+ * uid and pid are given in the caller's namespaces; a subscriber sees
+ * them only for its own uid's subscriptions.
  *
  * Return: the number of entries filled in.
  */
-u32 evl_chain_list(struct evl_line *line, struct eventline_sub_info *infos,
-		   u32 room, u32 *total)
+u32 evl_chain_list(struct evl_line *line, const struct evl_register *viewer,
+		   struct eventline_sub_info *infos, u32 room, u32 *total,
+		   u64 *rev)
 {
 	struct pid_namespace *pid_ns = task_active_pid_ns(current);
 	struct user_namespace *user_ns = current_user_ns();
-	struct evl_sub *sub;
-	u32 n = 0;
+	kuid_t fsuid = current_fsuid();
+	struct evl_chain *chain;
+	u32 n;
 
-	spin_lock(&line->lock);
-	list_for_each_entry(sub, &line->chain, chain_node) {
-		if (n == room)
-			break;
+	mutex_lock(&line->chain_mutex);
+	chain = evl_chain_current(line);
+	*total = chain ? chain->nr : 0;
+	*rev = line->chain_rev;
+	for (n = 0; n < min(room, *total); n++) {
+		struct evl_sub *sub = chain->subs[n];
+		struct eventline_sub_info *info = &infos[n];
+
 		/* On the chain, so its register is not released yet. */
-		infos[n++] = (struct eventline_sub_info) {
+		*info = (struct eventline_sub_info) {
 			.sub_id = sub->id,
-			.uid = from_kuid_munged(user_ns, sub->uid),
-			.pid = pid_nr_ns(sub->reg->creator, pid_ns),
-			.sub_flags = uid_eq(sub->uid, line->uid) ?
-				     EVENTLINE_SUB_OWNER : 0,
+			.priority = sub->priority,
+			.max_priority = sub->max_priority,
+			.demotions = sub->demotions,
 		};
+		evl_register_sub_stats(sub, info);
+		if (uid_eq(sub->uid, line->uid))
+			info->sub_flags |= EVENTLINE_SUB_OWNER;
+		if (sub->nice)
+			info->sub_flags |= EVENTLINE_SUB_NICE;
+		if (sub->reg == viewer)
+			info->sub_flags |= EVENTLINE_SUB_MINE;
+		if (viewer && !uid_eq(sub->uid, fsuid)) {
+			info->sub_flags |= EVENTLINE_SUB_HIDDEN;
+			continue;
+		}
+		info->uid = from_kuid_munged(user_ns, sub->uid);
+		info->pid = pid_nr_ns(sub->reg->creator, pid_ns);
 	}
-	*total = line->nr_subs;
-	spin_unlock(&line->lock);
+	mutex_unlock(&line->chain_mutex);
 	return n;
 }
 
@@ -281,32 +595,34 @@ u32 evl_chain_list(struct evl_line *line, struct eventline_sub_info *infos,
  * evl_chain_evict() - end one subscription of @line, for its owner
  * @line:	the line
  * @sub_id:	the subscription
+ * @expected_rev: 0, or the chain revision the owner acts on
  *
  * What was posted before the call reaches the register first, then its
  * EVICTED record, as a LINE_CLOSED would: the register reaps the
  * subscription when it reads the record.
  *
- * Return: 0, or -ENOENT when no subscription of @line has this id.
+ * Return: 0, -ENOENT when no subscription of @line has this id, -ESTALE.
  */
-int evl_chain_evict(struct evl_line *line, u64 sub_id)
+int evl_chain_evict(struct evl_line *line, u64 sub_id, u64 expected_rev)
 {
 	struct evl_sub *sub;
-	int err = -ENOENT;
+	int err;
 
 	evl_line_wait_delivered(line);
-	spin_lock(&line->lock);
-	list_for_each_entry(sub, &line->chain, chain_node) {
-		if (sub->id != sub_id)
-			continue;
-		list_del_rcu(&sub->chain_node);
-		sub->on_chain = false;
-		WRITE_ONCE(line->nr_subs, line->nr_subs - 1);
-		evl_register_line_closed(sub, EVENTLINE_META_EVICTED,
-					 line->id, line->uid);
-		err = 0;
-		break;
+	mutex_lock(&line->chain_mutex);
+	err = evl_chain_check_rev(line, expected_rev);
+	if (err)
+		goto out;
+	sub = evl_chain_find_id(line, sub_id);
+	if (!sub) {
+		err = -ENOENT;
+		goto out;
 	}
-	spin_unlock(&line->lock);
+	evl_chain_unlink_locked(sub);
+	evl_register_line_closed(sub, EVENTLINE_META_EVICTED, line->id,
+				 line->uid);
+out:
+	mutex_unlock(&line->chain_mutex);
 	return err;
 }
 
@@ -337,9 +653,9 @@ static void evl_chain_reap_locked(struct evl_register *reg)
 }
 
 /*
- * Called when the reader has consumed a LINE_CLOSED or EVICTED record.  A reader that
- * consumes through its mapping leaves them to the next subscribe or to the
- * register's release.
+ * Called when the reader has consumed a LINE_CLOSED or EVICTED record.  A
+ * reader that consumes through its mapping leaves them to the next
+ * subscribe or to the register's release.
  */
 void evl_chain_reap(struct evl_register *reg)
 {

@@ -7,6 +7,7 @@
 #include <linux/types.h>
 #include <linux/uidgid.h>
 
+struct eventline_line_subs;
 struct eventline_sub_info;
 struct evl_event;
 struct evl_line;
@@ -19,29 +20,63 @@ enum evl_sub_state {
 
 /*
  * A subscription: one register's place in one line's chain.  It is the
- * unit the chain orders and, later, grants priority and mutation to.
+ * unit the chain orders by priority, and the owner grants and evicts.
  */
 struct evl_sub {
-	struct list_head chain_node;	/* line->chain; line->lock, RCU */
 	struct list_head reg_node;	/* reg->subs; reg->mutex */
 	struct evl_line *line;		/* counted reference */
 	struct evl_register *reg;
-	bool on_chain;			/* line->lock */
-	enum evl_sub_state state;	/* written under reg->lock */
-	u64 from_seq;			/* first event it receives */
-	u64 id;				/* for LINE_SUBS and EVICT; never reused */
+	u64 id;				/* for LINE_SUBS, GRANT, EVICT; never reused */
 	kuid_t uid;			/* fsuid of the task that subscribed */
+	u64 from_seq;			/* first event it receives */
+
+	/* line->chain_mutex */
+	bool on_chain;
+	s32 priority;			/* read locklessly by deliverers */
+	s32 max_priority;		/* the owner's grant */
+	bool nice;			/* above ceiling and grant by CAP_SYS_NICE */
+	u32 demotions;
+
+	/* reg->lock */
+	enum evl_sub_state state;	/* also read under reg->mutex, see chain.c */
+	bool demote_reserved;		/* ring room kept for a DEMOTED record */
+	bool demote_pending;		/* overflowed enough: demote_work demotes */
+	u32 overflows;			/* episodes since its priority was set */
+	u64 delivered;
+	u64 lost;
+
 	struct rcu_head rcu;
 };
 
-int evl_chain_subscribe(struct evl_register *reg, struct evl_line *line);
+/*
+ * A line's chain: its live subscriptions in delivery order, published
+ * whole under RCU and replaced, never edited, on every change.
+ */
+struct evl_chain {
+	struct rcu_head rcu;
+	unsigned int nr;
+	struct evl_sub *subs[];
+};
+
+int evl_chain_subscribe(struct evl_register *reg, struct evl_line *line,
+			s32 priority, s32 *granted);
+s32 evl_chain_grantable(struct evl_line *line, s32 priority, s32 max_priority,
+			bool *nice);
 int evl_chain_unsubscribe(struct evl_register *reg, u64 line_id);
+int evl_chain_set_priority(struct evl_sub *sub, s32 priority, u64 expected_rev,
+			   s32 *granted);
+int evl_chain_grant(struct evl_line *line, u64 sub_id, s32 max_priority,
+		    u64 expected_rev);
+void evl_chain_set_ceiling(struct evl_line *line, s32 ceiling);
 void evl_chain_deliver(struct evl_line *line, const struct evl_event *evs,
 		       unsigned int nr);
+void evl_chain_demote_work(struct work_struct *work);
 void evl_chain_close(struct evl_line *line);
-u32 evl_chain_list(struct evl_line *line, struct eventline_sub_info *infos,
-		   u32 room, u32 *total);
-int evl_chain_evict(struct evl_line *line, u64 sub_id);
+u32 evl_chain_list(struct evl_line *line, const struct evl_register *viewer,
+		   struct eventline_sub_info *infos, u32 room, u32 *total,
+		   u64 *rev);
+int evl_chain_evict(struct evl_line *line, u64 sub_id, u64 expected_rev);
+struct evl_sub *evl_chain_find_live(struct evl_register *reg, u64 line_id);
 void evl_chain_release_register(struct evl_register *reg);
 void evl_chain_reap(struct evl_register *reg);
 

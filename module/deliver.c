@@ -43,14 +43,15 @@
  *	empty, so every staged event is delivered by the role holder that
  *	found it there: none is stranded, and sequence order holds.
  *
- * Order: post_lock nests nothing but is taken inside line->lock (chain.c
- * reads the next sequence number when it adds a subscription).  The
- * deliverer takes, without post_lock, RCU -> reg->lock (register.c).
+ * Order: post_lock nests nothing but is taken inside line->chain_mutex
+ * (chain.c publishes each new chain under it).  The deliverer takes,
+ * without post_lock, RCU -> reg->lock (register.c).
  *
  * Subscriptions and staged events: a subscription receives the events
- * numbered from the moment it joined (sub->from_seq, read under post_lock
- * with the chain insertion), even those still staged then; UNSUBSCRIBE
- * first waits for @delivered_seq to pass the events posted before it.
+ * numbered from the moment it joined (sub->from_seq, set under post_lock
+ * as the chain that holds it is published), even those still staged then;
+ * UNSUBSCRIBE first waits for @delivered_seq to pass the events posted
+ * before it.
  */
 #include <linux/irq_work.h>
 #include <linux/pid.h>
@@ -193,7 +194,7 @@ static void evl_stage(struct evl_line *line, const struct evl_event *evs,
 static bool evl_post_unheard(struct evl_line *line, struct evl_event *evs,
 			     unsigned int nr)
 {
-	if (line->delivering || !list_empty(&line->chain))
+	if (line->delivering || line->nr_subs)
 		return false;
 	evl_stamp(line, evs, nr);
 	WRITE_ONCE(line->delivered_seq, line->seq);
@@ -428,8 +429,33 @@ int evl_post_atomic(struct evl_line *line, struct evl_event *ev)
 	return 0;
 }
 
+/**
+ * evl_line_set_chain() - publish a new chain for @line
+ * @line:	the line; caller holds its chain_mutex
+ * @chain:	the chain, or NULL for none
+ * @joining:	a subscription new in @chain, or NULL; it receives the
+ *		events numbered from now on
+ *
+ * Under post_lock, so that every post is numbered either before the
+ * change (and not the joining subscription's) or after it (and seen by
+ * every deliverer that reads the chain, and by the nobody-listens
+ * shortcut).
+ */
+void evl_line_set_chain(struct evl_line *line, struct evl_chain *chain,
+			struct evl_sub *joining)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&line->post_lock, flags);
+	if (joining)
+		joining->from_seq = line->seq + 1;
+	rcu_assign_pointer(line->chain, chain);
+	WRITE_ONCE(line->nr_subs, chain ? chain->nr : 0);
+	raw_spin_unlock_irqrestore(&line->post_lock, flags);
+}
+
 /* The sequence number the next post on @line will get. */
-u64 evl_line_next_seq(struct evl_line *line)
+static u64 evl_line_next_seq(struct evl_line *line)
 {
 	unsigned long flags;
 	u64 seq;

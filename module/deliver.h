@@ -5,8 +5,10 @@
 #include <linux/gfp.h>
 #include <linux/types.h>
 
+struct evl_chain;
 struct evl_event;
 struct evl_line;
+struct evl_sub;
 
 /* evl_post_events() flags. */
 #define EVL_POST_NONBLOCK	BIT(0)	/* never wait for staging room */
@@ -23,7 +25,8 @@ int evl_post_events(struct evl_line *line, struct evl_event *evs,
 		    unsigned int nr, unsigned int flags);
 int evl_post_atomic(struct evl_line *line, struct evl_event *ev);
 void evl_line_quiesce(struct evl_line *line);
-u64 evl_line_next_seq(struct evl_line *line);
+void evl_line_set_chain(struct evl_line *line, struct evl_chain *chain,
+			struct evl_sub *joining);
 void evl_line_wait_delivered(struct evl_line *line);
 
 #endif /* _EVL_DELIVER_H */

@@ -58,6 +58,8 @@ static long evl_ctl_get_info(struct eventline_info __user *uinfo)
 	info.max_posters_per_user = evl_max_posters_per_user;
 	info.max_subs_per_user = evl_max_subs_per_user;
 	info.owner_reserved_subs = evl_owner_reserved_subs;
+	info.priority_ceiling = evl_priority_ceiling;
+	info.demote_overflows = evl_demote_overflows;
 
 	return evl_args_to_user(uinfo, &info, sizeof(info), usize);
 }

@@ -30,10 +30,11 @@ struct evl_event {
 	const void *payload;
 };
 
-/* Records are padded to this, and META records are exactly this long. */
+/* The largest META record: what each one is set aside room for. */
 #define EVL_META_RECORD_SIZE \
-	ALIGN(sizeof(struct eventline_record) + sizeof(struct eventline_overflow), \
-	      EVENTLINE_RECORD_ALIGN)
+	ALIGN(sizeof(struct eventline_record) + \
+	      max(sizeof(struct eventline_overflow), \
+		  sizeof(struct eventline_demotion)), EVENTLINE_RECORD_ALIGN)
 
 static inline u32 evl_record_size(u32 payload_len)
 {

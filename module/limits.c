@@ -52,6 +52,14 @@ unsigned int evl_owner_reserved_subs = 64;
 module_param_named(owner_reserved_subs, evl_owner_reserved_subs, uint, 0444);
 MODULE_PARM_DESC(owner_reserved_subs, "Subscriptions of each line kept for its owner's uid (0..max_registers_per_line, default 64)");
 
+int evl_priority_ceiling;
+module_param_named(priority_ceiling, evl_priority_ceiling, int, 0444);
+MODULE_PARM_DESC(priority_ceiling, "Priority anyone may take on a new line without a grant (-1000..1000, default 0)");
+
+unsigned int evl_demote_overflows = 3;
+module_param_named(demote_overflows, evl_demote_overflows, uint, 0444);
+MODULE_PARM_DESC(demote_overflows, "Overflow episodes after which a subscription is demoted (1..1M, default 3)");
+
 int evl_create_gid = -1;
 module_param_named(create_gid, evl_create_gid, int, 0444);
 MODULE_PARM_DESC(create_gid, "Group (initial namespace) whose members alone, with CAP_SYS_ADMIN holders, may create lines; -1 for everyone (default)");
@@ -122,6 +130,15 @@ int evl_limits_check(void)
 	    !evl_param_in("default_queue_len", evl_default_queue_len, 1,
 			  evl_max_queue_len))
 		return -EINVAL;
+	if (!evl_param_in("demote_overflows", evl_demote_overflows, 1,
+			  EVL_PER_USER_CEILING))
+		return -EINVAL;
+	if (evl_priority_ceiling < EVENTLINE_PRIORITY_MIN ||
+	    evl_priority_ceiling > EVENTLINE_PRIORITY_MAX) {
+		pr_err("priority_ceiling must be %d..%d\n", EVENTLINE_PRIORITY_MIN,
+		       EVENTLINE_PRIORITY_MAX);
+		return -EINVAL;
+	}
 	if (evl_create_gid < -1) {
 		pr_err("create_gid must be -1 or a gid\n");
 		return -EINVAL;

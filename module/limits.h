@@ -18,6 +18,8 @@ extern unsigned int evl_max_posters_per_user;
 extern unsigned int evl_max_subs_per_user;
 extern unsigned int evl_owner_reserved_subs;
 extern int evl_create_gid;
+extern int evl_priority_ceiling;
+extern unsigned int evl_demote_overflows;
 
 int evl_limits_check(void);
 u32 evl_default_ring_size(u32 queue_len);

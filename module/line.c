@@ -25,14 +25,13 @@
  * the line's deliverer, and orders the owner's close against posts: once
  * line->dead is set under it no post is accepted.  See deliver.c.
  *
- * line->lock protects the chain; see chain.c.
+ * line->chain_mutex protects the chain; see chain.c.
  *
- * evl_lines_mutex nests nothing of ours (only allocations).
- * line->post_lock and line->lock are never held together.  line->dead is
+ * evl_lines_mutex nests nothing of ours (only allocations).  line->dead is
  * written under post_lock and read under it or locklessly (lookup,
  * subscribe: a racing close then ends the subscription it let in, see
- * chain.c).  The full order is read_mutex -> reg->mutex -> line->lock ->
- * reg->lock.
+ * chain.c).  The full order is read_mutex -> reg->mutex ->
+ * line->chain_mutex -> reg->lock, and line->chain_mutex -> post_lock.
  *
  * Only kernel code posts from interrupt context, and only post_lock is
  * taken there.
@@ -171,7 +170,7 @@ static void evl_line_free(struct kref *ref)
 {
 	struct evl_line *line = container_of(ref, struct evl_line, ref);
 
-	WARN_ON_ONCE(!list_empty(&line->chain));
+	WARN_ON_ONCE(rcu_access_pointer(line->chain));
 	evl_line_deliver_destroy(line);
 	put_user_ns(line->user_ns);
 	kfree_rcu(line, rcu);
@@ -194,6 +193,8 @@ void evl_line_close(struct evl_line *line)
 	evl_ucount_uncharge(&line->charge);
 	evl_line_quiesce(line);
 	evl_chain_close(line);
+	/* No delivery is left to find a subscription overflowing. */
+	cancel_work_sync(&line->demote_work);
 	/* Subscriptions may keep the struct a while; not its staging ring. */
 	evl_line_deliver_destroy(line);
 	evl_line_put(line);
@@ -234,8 +235,9 @@ struct evl_line *evl_line_new(const char *name, umode_t mode, kuid_t uid,
 	line->gid = gid;
 	line->user_ns = get_user_ns(user_ns);
 	INIT_HLIST_NODE(&line->id_node);
-	spin_lock_init(&line->lock);
-	INIT_LIST_HEAD(&line->chain);
+	mutex_init(&line->chain_mutex);
+	line->priority_ceiling = evl_priority_ceiling;
+	INIT_WORK(&line->demote_work, evl_chain_demote_work);
 	strscpy(line->name, name, sizeof(line->name));
 	return line;
 }
@@ -310,6 +312,7 @@ static struct evl_line *evl_line_find(const struct eventline_line_ref *ref)
  * @uref:	the caller's struct eventline_line_ref
  * @valid_flags: the flags this command accepts in @ref->flags
  * @may_mask:	MAY_READ to subscribe, MAY_WRITE to post
+ * @usize:	set to the caller's struct size, if not NULL
  *
  * Return: the line with a reference held, or an error from copying the
  * struct in, ERR_PTR(-EINVAL) for unknown flags, a non-zero reserved field
@@ -318,7 +321,7 @@ static struct evl_line *evl_line_find(const struct eventline_line_ref *ref)
  */
 struct evl_line *evl_line_lookup(struct eventline_line_ref *ref,
 				 const void __user *uref, u32 valid_flags,
-				 int may_mask)
+				 int may_mask, int *usize)
 {
 	struct evl_line *line;
 	int len, err;
@@ -327,8 +330,13 @@ struct evl_line *evl_line_lookup(struct eventline_line_ref *ref,
 				 EVENTLINE_LINE_REF_SIZE_VER0, uref);
 	if (err < 0)
 		return ERR_PTR(err);
-	if (ref->flags & ~valid_flags || ref->__reserved ||
+	if (usize)
+		*usize = err;
+	if (ref->flags & ~valid_flags ||
 	    (ref->owner_uid && !(ref->flags & EVENTLINE_REF_OWNER_UID)))
+		return ERR_PTR(-EINVAL);
+	/* Only SUBSCRIBE takes a priority; its caller checks the range. */
+	if (ref->priority && may_mask != MAY_READ)
 		return ERR_PTR(-EINVAL);
 
 	len = evl_name_check(ref->name);
@@ -427,7 +435,8 @@ long evl_line_open(void __user *uarg)
 	struct evl_line *line;
 	int err;
 
-	line = evl_line_lookup(&args, uarg, EVL_LINE_OPEN_FLAGS, MAY_WRITE);
+	line = evl_line_lookup(&args, uarg, EVL_LINE_OPEN_FLAGS, MAY_WRITE,
+			       NULL);
 	if (IS_ERR(line))
 		return PTR_ERR(line);
 
@@ -507,6 +516,7 @@ int evl_line_info_to_user(const struct evl_line *line, void __user *uarg,
 		.owner_gid = from_kgid_munged(ns, line->gid),
 		.mode = line->mode,
 		.nr_subs = READ_ONCE(line->nr_subs),
+		.priority_ceiling = READ_ONCE(line->priority_ceiling),
 	};
 
 	if (line->kernel_owned)
@@ -528,46 +538,80 @@ static long evl_line_info(struct evl_line *line, void __user *uarg)
 	return evl_line_info_to_user(line, uarg, usize);
 }
 
-/* EVENTLINE_IOC_LINE_SUBS: the owner lists the chain. */
-static long evl_line_subs(struct evl_line *line,
-			  struct eventline_line_subs __user *usubs)
+/**
+ * evl_line_subs_args() - read EVENTLINE_IOC_LINE_SUBS's argument
+ * @args:	the kernel copy
+ * @uarg:	the caller's struct eventline_line_subs
+ *
+ * Return: the caller's size, or -errno.
+ */
+int evl_line_subs_args(struct eventline_line_subs *args, void __user *uarg)
+{
+	int usize;
+
+	usize = evl_args_from_user(args, sizeof(*args),
+				   EVENTLINE_LINE_SUBS_SIZE_VER0, uarg);
+	if (usize < 0)
+		return usize;
+	if (args->flags || args->entry_size < EVENTLINE_SUB_INFO_SIZE_VER0 ||
+	    args->entry_size > PAGE_SIZE ||
+	    args->entry_size % EVENTLINE_RECORD_ALIGN)
+		return -EINVAL;
+	return usize;
+}
+
+/**
+ * evl_line_subs_to_user() - answer EVENTLINE_IOC_LINE_SUBS about @line
+ * @line:	the line
+ * @viewer:	the subscriber's register asking, or NULL for the owner
+ * @args:	from evl_line_subs_args()
+ * @uarg:	the caller's struct
+ * @usize:	its size
+ *
+ * Return: entries written, or -errno.
+ */
+long evl_line_subs_to_user(struct evl_line *line,
+			   const struct evl_register *viewer,
+			   struct eventline_line_subs *args, void __user *uarg,
+			   int usize)
 {
 	struct eventline_sub_info *infos = NULL;
-	struct eventline_line_subs args;
-	void __user *uent;
-	u32 room, total, written, i;
-	int err;
-
-	err = evl_args_from_user(&args, sizeof(args),
-				 EVENTLINE_LINE_SUBS_SIZE_VER0, usubs);
-	if (err < 0)
-		return err;
-	if (args.flags || args.entry_size < EVENTLINE_SUB_INFO_SIZE_VER0 ||
-	    args.entry_size > PAGE_SIZE ||
-	    args.entry_size % EVENTLINE_RECORD_ALIGN)
-		return -EINVAL;
+	void __user *uent = u64_to_user_ptr(args->entries);
+	u32 room, written, i;
+	int err = 0;
 
 	/* A line never has more subscriptions than this. */
-	room = min(args.count, evl_max_registers_per_line);
+	room = min(args->count, evl_max_registers_per_line);
 	if (room) {
 		infos = kvcalloc(room, sizeof(*infos), GFP_KERNEL_ACCOUNT);
 		if (!infos)
 			return -ENOMEM;
 	}
-	written = evl_chain_list(line, infos, room, &total);
+	written = evl_chain_list(line, viewer, infos, room, &args->count,
+				 &args->revision);
 
-	uent = u64_to_user_ptr(args.entries);
-	for (i = 0, err = 0; i < written && !err; i++, uent += args.entry_size) {
-		size_t len = min_t(size_t, args.entry_size, sizeof(*infos));
+	for (i = 0; i < written && !err; i++, uent += args->entry_size) {
+		size_t len = min_t(size_t, args->entry_size, sizeof(*infos));
 
 		if (copy_to_user(uent, &infos[i], len) ||
-		    clear_user(uent + len, args.entry_size - len))
+		    clear_user(uent + len, args->entry_size - len))
 			err = -EFAULT;
 	}
 	kvfree(infos);
-	if (!err && put_user(total, &usubs->count))
-		err = -EFAULT;
+	if (!err)
+		err = evl_args_to_user(uarg, args, sizeof(*args), usize);
 	return err ?: written;
+}
+
+static long evl_line_subs(struct evl_line *line, void __user *uarg)
+{
+	struct eventline_line_subs args;
+	int usize;
+
+	usize = evl_line_subs_args(&args, uarg);
+	if (usize < 0)
+		return usize;
+	return evl_line_subs_to_user(line, NULL, &args, uarg, usize);
 }
 
 /* EVENTLINE_IOC_EVICT: the owner ends one subscription. */
@@ -582,7 +626,58 @@ static long evl_line_evict(struct evl_line *line, void __user *uarg)
 		return err;
 	if (args.flags)
 		return -EINVAL;
-	return evl_chain_evict(line, args.sub_id);
+	return evl_chain_evict(line, args.sub_id, args.expected_rev);
+}
+
+static bool evl_priority_valid(s32 priority)
+{
+	return priority >= EVENTLINE_PRIORITY_MIN &&
+	       priority <= EVENTLINE_PRIORITY_MAX;
+}
+
+/* EVENTLINE_IOC_GRANT: the owner sets what one subscription may take. */
+static long evl_line_grant(struct evl_line *line, void __user *uarg)
+{
+	struct eventline_grant args;
+	int err;
+
+	err = evl_args_from_user(&args, sizeof(args),
+				 EVENTLINE_GRANT_SIZE_VER0, uarg);
+	if (err < 0)
+		return err;
+	if (args.flags || args.__reserved ||
+	    !evl_priority_valid(args.max_priority))
+		return -EINVAL;
+	return evl_chain_grant(line, args.sub_id, args.max_priority,
+			       args.expected_rev);
+}
+
+/* EVENTLINE_IOC_LINE_CONFIG: the owner sets the priority ceiling. */
+static long evl_line_config(struct evl_line *line, void __user *uarg)
+{
+	struct eventline_line_config args;
+	int err;
+
+	err = evl_args_from_user(&args, sizeof(args),
+				 EVENTLINE_LINE_CONFIG_SIZE_VER0, uarg);
+	if (err < 0)
+		return err;
+	if (args.flags || args.__reserved ||
+	    !evl_priority_valid(args.priority_ceiling))
+		return -EINVAL;
+	evl_chain_set_ceiling(line, args.priority_ceiling);
+	return 0;
+}
+
+/**
+ * evl_priority_check() - whether a requested priority is in range
+ * @priority:	the request
+ *
+ * Return: 0 or -EINVAL.
+ */
+int evl_priority_check(s32 priority)
+{
+	return evl_priority_valid(priority) ? 0 : -EINVAL;
 }
 
 static long evl_line_ioctl(struct file *file, unsigned int cmd,
@@ -599,6 +694,10 @@ static long evl_line_ioctl(struct file *file, unsigned int cmd,
 		return owner ? evl_line_subs(line, uarg) : -ENOTTY;
 	case EVENTLINE_IOC_EVICT:
 		return owner ? evl_line_evict(line, uarg) : -ENOTTY;
+	case EVENTLINE_IOC_GRANT:
+		return owner ? evl_line_grant(line, uarg) : -ENOTTY;
+	case EVENTLINE_IOC_LINE_CONFIG:
+		return owner ? evl_line_config(line, uarg) : -ENOTTY;
 	default:
 		return evl_line_post_cmd(file, cmd, uarg,
 					 file->f_flags & O_NONBLOCK);

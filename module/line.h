@@ -5,6 +5,7 @@
 #include <linux/irq_work.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -17,6 +18,8 @@
 #include "ring.h"
 #include "ucount.h"
 
+struct evl_chain;
+struct evl_register;
 struct file;
 struct user_namespace;
 
@@ -50,9 +53,12 @@ struct evl_line {
 	struct irq_work deliver_kick;
 
 	/* The chain of subscriptions; see chain.c. */
-	spinlock_t lock ____cacheline_aligned_in_smp;
-	struct list_head chain;
-	unsigned int nr_subs;
+	struct mutex chain_mutex ____cacheline_aligned_in_smp;
+	struct evl_chain __rcu *chain;	/* published under post_lock too */
+	unsigned int nr_subs;		/* in @chain; written under post_lock */
+	u64 chain_rev;
+	s32 priority_ceiling;
+	struct work_struct demote_work;
 
 	struct rcu_head rcu;
 	char name[EVENTLINE_NAME_MAX];
@@ -73,9 +79,15 @@ long evl_line_post_cmd(struct file *file, unsigned int cmd, void __user *uarg,
 int evl_line_info_args(struct eventline_line_info *args, void __user *uarg);
 int evl_line_info_to_user(const struct evl_line *line, void __user *uarg,
 			  int usize);
+int evl_line_subs_args(struct eventline_line_subs *args, void __user *uarg);
+long evl_line_subs_to_user(struct evl_line *line,
+			   const struct evl_register *viewer,
+			   struct eventline_line_subs *args, void __user *uarg,
+			   int usize);
+int evl_priority_check(s32 priority);
 struct evl_line *evl_line_lookup(struct eventline_line_ref *ref,
 				 const void __user *uref, u32 valid_flags,
-				 int may_mask);
+				 int may_mask, int *usize);
 void evl_line_put(struct evl_line *line);
 void evl_lines_exit(void);
 

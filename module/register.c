@@ -256,6 +256,33 @@ static bool evl_register_admit(struct evl_register *reg, u32 *pos, u32 size,
 	return queued < reg->queue_len && evl_register_fits(reg, *pos, size);
 }
 
+/*
+ * An overflow episode began with one of @sub's events: after
+ * demote_overflows of them, have its line demote it.  Caller holds
+ * reg->lock, as a deliverer of the line.
+ */
+static void evl_register_charge_overflow(struct evl_sub *sub)
+{
+	lockdep_assert_held(&sub->reg->lock);
+	if (++sub->overflows < evl_demote_overflows || sub->demote_pending ||
+	    READ_ONCE(sub->priority) == EVENTLINE_PRIORITY_MIN)
+		return;
+	sub->demote_pending = true;
+	queue_work(evl_wq, &sub->line->demote_work);
+}
+
+/* Give back the META room @sub kept; caller holds reg->lock. */
+static void evl_register_unreserve(struct evl_register *reg,
+				   struct evl_sub *sub)
+{
+	lockdep_assert_held(&reg->lock);
+	reg->reserved -= EVL_META_RECORD_SIZE;
+	if (sub->demote_reserved) {
+		reg->reserved -= EVL_META_RECORD_SIZE;
+		sub->demote_reserved = false;
+	}
+}
+
 /**
  * evl_register_enqueue() - copy events into @sub's register, or count them lost
  * @sub:	a subscription found on a chain under RCU
@@ -294,9 +321,14 @@ void evl_register_enqueue(struct evl_sub *sub, const struct evl_event *evs,
 		if (evs[i].seq < sub->from_seq)
 			continue;
 		if (!evl_register_admit(reg, &pos, size, queued)) {
-			first_loss |= evl_register_count_lost(reg);
+			sub->lost++;
+			if (evl_register_count_lost(reg)) {
+				first_loss = true;
+				evl_register_charge_overflow(sub);
+			}
 			continue;
 		}
+		sub->delivered++;
 		evl_event_to_record(&evs[i], &rec, &who, reg->pid_ns,
 				    reg->user_ns);
 		rec.timestamp_ns += reg->time_offset_ns;
@@ -378,7 +410,7 @@ void evl_register_line_closed(struct evl_sub *sub, u16 type, u64 line_id,
 	evl_register_put_meta(reg, &pos, &rec, NULL);
 	evl_ring_publish(&reg->ring, pos);
 
-	reg->reserved -= EVL_META_RECORD_SIZE;
+	evl_register_unreserve(reg, sub);
 	WRITE_ONCE(sub->state, EVL_SUB_ENDED);
 	WRITE_ONCE(reg->nr_live, reg->nr_live - 1);
 	/* After the record's publish; pairs with evl_register_hung_up(). */
@@ -392,18 +424,22 @@ void evl_register_line_closed(struct evl_sub *sub, u16 type, u64 line_id,
 /**
  * evl_register_attach() - a new subscription of @reg starts live
  * @reg:	the register
- * @sub:	the subscription; caller holds its line's lock
+ * @sub:	the subscription; caller holds its line's chain_mutex
  *
- * Return: 0, or -ENOBUFS when the ring is too full to set aside room for
- * the subscription's LINE_CLOSED record.
+ * Ring room is set aside for the two META records the subscription may
+ * cause: the LINE_CLOSED (or EVICTED) record that ends it, and one
+ * DEMOTED record.
+ *
+ * Return: 0, or -ENOBUFS when the ring is too full to set that room aside.
  */
 int evl_register_attach(struct evl_register *reg, struct evl_sub *sub)
 {
 	int err = 0;
 
 	spin_lock(&reg->lock);
-	if (evl_register_fits(reg, reg->ring.prod, EVL_META_RECORD_SIZE)) {
-		reg->reserved += EVL_META_RECORD_SIZE;
+	if (evl_register_fits(reg, reg->ring.prod, 2 * EVL_META_RECORD_SIZE)) {
+		reg->reserved += 2 * EVL_META_RECORD_SIZE;
+		sub->demote_reserved = true;
 		sub->state = EVL_SUB_LIVE;
 		WRITE_ONCE(reg->nr_live, reg->nr_live + 1);
 	} else {
@@ -411,6 +447,110 @@ int evl_register_attach(struct evl_register *reg, struct evl_sub *sub)
 	}
 	spin_unlock(&reg->lock);
 	return err;
+}
+
+/**
+ * evl_register_arm_demotion() - keep ring room for a DEMOTED record
+ * @sub:	a subscription taking a new priority; caller holds its line's
+ *		chain_mutex
+ *
+ * A subscription is demoted at most once per priority it takes (demotion
+ * sends it to the bottom), so one record's room per priority taken is
+ * enough.  Also starts its count of overflow episodes afresh.
+ *
+ * Return: 0, or -ENOBUFS when the ring is too full to set that room aside.
+ */
+int evl_register_arm_demotion(struct evl_sub *sub)
+{
+	struct evl_register *reg = sub->reg;
+	int err = 0;
+
+	spin_lock(&reg->lock);
+	if (sub->state != EVL_SUB_LIVE) {
+		err = -ENOENT;
+	} else if (!sub->demote_reserved) {
+		if (evl_register_fits(reg, reg->ring.prod, EVL_META_RECORD_SIZE)) {
+			reg->reserved += EVL_META_RECORD_SIZE;
+			sub->demote_reserved = true;
+		} else {
+			err = -ENOBUFS;
+		}
+	}
+	if (!err) {
+		sub->overflows = 0;
+		sub->demote_pending = false;
+	}
+	spin_unlock(&reg->lock);
+	return err;
+}
+
+/**
+ * evl_register_take_demotion() - whether @sub is due for demotion
+ * @sub:	a subscription on its line's chain; caller holds chain_mutex
+ *
+ * Return: true once per evl_register_charge_overflow() that asked for it.
+ */
+bool evl_register_take_demotion(struct evl_sub *sub)
+{
+	bool due;
+
+	spin_lock(&sub->reg->lock);
+	due = sub->demote_pending;
+	sub->demote_pending = false;
+	spin_unlock(&sub->reg->lock);
+	return due;
+}
+
+/**
+ * evl_register_demoted() - tell @sub's register it was demoted
+ * @sub:	the subscription, live; caller holds its line's chain_mutex
+ * @old:	the priority it had
+ * @reason:	EVENTLINE_DEMOTE_*
+ *
+ * The record goes into the room evl_register_attach() or
+ * evl_register_arm_demotion() kept for it, so it is never dropped.
+ */
+void evl_register_demoted(struct evl_sub *sub, s32 old, u32 reason)
+{
+	struct eventline_demotion demotion = {
+		.old_priority = old,
+		.new_priority = sub->priority,
+		.reason = reason,
+	};
+	struct evl_register *reg = sub->reg;
+	struct eventline_record rec;
+	u32 pos;
+
+	spin_lock(&reg->lock);
+	if (sub->state != EVL_SUB_LIVE || !sub->demote_reserved) {
+		spin_unlock(&reg->lock);
+		return;
+	}
+	reg->reserved -= EVL_META_RECORD_SIZE;
+	sub->demote_reserved = false;
+	pos = reg->ring.prod;
+	evl_record_init(&rec, EVENTLINE_CAT_META, EVENTLINE_META_DEMOTED,
+			sizeof(demotion));
+	rec.line_id = sub->line->id;
+	rec.timestamp_ns = evl_register_now(reg);
+	evl_register_put_meta(reg, &pos, &rec, &demotion);
+	evl_ring_publish(&reg->ring, pos);
+	spin_unlock(&reg->lock);
+
+	evl_register_wake(reg, EPOLLIN | EPOLLRDNORM);
+}
+
+/* Per-subscription figures for LINE_SUBS. */
+void evl_register_sub_stats(struct evl_sub *sub, struct eventline_sub_info *info)
+{
+	struct evl_register *reg = sub->reg;
+
+	spin_lock(&reg->lock);
+	info->queued = evl_register_queued(reg);
+	info->delivered = sub->delivered;
+	info->lost = sub->lost;
+	info->overflows = sub->overflows;
+	spin_unlock(&reg->lock);
 }
 
 /**
@@ -427,7 +567,7 @@ bool evl_register_detach(struct evl_register *reg, struct evl_sub *sub)
 	spin_lock(&reg->lock);
 	was_live = sub->state == EVL_SUB_LIVE;
 	if (was_live) {
-		reg->reserved -= EVL_META_RECORD_SIZE;
+		evl_register_unreserve(reg, sub);
 		WRITE_ONCE(reg->nr_live, reg->nr_live - 1);
 		WRITE_ONCE(sub->state, EVL_SUB_ENDED);
 	}
@@ -621,25 +761,91 @@ static int evl_register_fasync(int fd, struct file *file, int on)
 static long evl_register_subscribe(struct evl_register *reg,
 				   struct eventline_line_ref __user *uref)
 {
+	bool has_priority;
 	struct eventline_line_ref args;
 	struct evl_line *line;
-	int err;
+	s32 granted;
+	int usize, err;
 
-	line = evl_line_lookup(&args, uref, EVL_SUBSCRIBE_FLAGS, MAY_READ);
+	line = evl_line_lookup(&args, uref, EVL_SUBSCRIBE_FLAGS, MAY_READ,
+			       &usize);
 	if (IS_ERR(line))
 		return PTR_ERR(line);
+	has_priority = usize >= offsetofend(struct eventline_line_ref, priority);
+	err = evl_priority_check(args.priority);
 	/* Written before subscribing, so a bad pointer changes nothing. */
-	if (put_user(args.id, &uref->id)) {
+	if (!err && (put_user(args.id, &uref->id) ||
+		     (has_priority && put_user(args.priority, &uref->priority))))
+		err = -EFAULT;
+	if (err) {
 		evl_line_put(line);
-		return -EFAULT;
+		return err;
 	}
 
 	mutex_lock(&reg->mutex);
-	err = evl_chain_subscribe(reg, line);
+	err = evl_chain_subscribe(reg, line, args.priority, &granted);
+	mutex_unlock(&reg->mutex);
+	if (err) {
+		evl_line_put(line);
+		return err;
+	}
+	/* Probed above: only a racing munmap makes this fault. */
+	if (has_priority)
+		put_user(granted, &uref->priority);
+	return granted < args.priority ? EVENTLINE_PRIORITY_CAPPED : 0;
+}
+
+/* EVENTLINE_IOC_PRIORITY: ask for a new place in a line's chain. */
+static long evl_register_priority(struct evl_register *reg, void __user *uarg)
+{
+	struct eventline_priority args;
+	struct evl_sub *sub;
+	s32 asked, granted;
+	int usize, err;
+
+	usize = evl_args_from_user(&args, sizeof(args),
+				   EVENTLINE_PRIORITY_SIZE_VER0, uarg);
+	if (usize < 0)
+		return usize;
+	if (args.flags || evl_priority_check(args.priority))
+		return -EINVAL;
+	/* Written before acting, so a bad pointer changes nothing. */
+	asked = args.priority;
+	args.result = 0;
+	if (evl_args_to_user(uarg, &args, sizeof(args), usize))
+		return -EFAULT;
+
+	mutex_lock(&reg->mutex);
+	sub = evl_chain_find_live(reg, args.line_id);
+	err = sub ? evl_chain_set_priority(sub, asked, args.expected_rev,
+					   &granted) : -ENOENT;
 	mutex_unlock(&reg->mutex);
 	if (err)
-		evl_line_put(line);
-	return err;
+		return err;
+	args.priority = granted;
+	args.result = granted < asked ? EVENTLINE_PRIORITY_CAPPED : 0;
+	/* Probed above: only a racing munmap makes this fault. */
+	evl_args_to_user(uarg, &args, sizeof(args), usize);
+	return 0;
+}
+
+/* EVENTLINE_IOC_LINE_SUBS: a subscriber lists a line's chain. */
+static long evl_register_line_subs(struct evl_register *reg, void __user *uarg)
+{
+	struct eventline_line_subs args;
+	struct evl_sub *sub;
+	int usize;
+	long ret;
+
+	usize = evl_line_subs_args(&args, uarg);
+	if (usize < 0)
+		return usize;
+	mutex_lock(&reg->mutex);
+	sub = evl_chain_find_live(reg, args.line_id);
+	ret = sub ? evl_line_subs_to_user(sub->line, reg, &args, uarg, usize) :
+		    -ENOENT;
+	mutex_unlock(&reg->mutex);
+	return ret;
 }
 
 static long evl_register_unsubscribe(struct evl_register *reg,
@@ -652,7 +858,7 @@ static long evl_register_unsubscribe(struct evl_register *reg,
 				 EVENTLINE_LINE_REF_SIZE_VER0, uref);
 	if (err < 0)
 		return err;
-	if (args.flags || !args.id || args.owner_uid || args.__reserved ||
+	if (args.flags || !args.id || args.owner_uid || args.priority ||
 	    memchr_inv(args.name, 0, sizeof(args.name)))
 		return -EINVAL;
 
@@ -699,6 +905,10 @@ static long evl_register_ioctl(struct file *file, unsigned int cmd,
 		return evl_register_unsubscribe(reg, (void __user *)arg);
 	case EVENTLINE_IOC_LINE_INFO:
 		return evl_register_line_info(reg, (void __user *)arg);
+	case EVENTLINE_IOC_LINE_SUBS:
+		return evl_register_line_subs(reg, (void __user *)arg);
+	case EVENTLINE_IOC_PRIORITY:
+		return evl_register_priority(reg, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

@@ -15,6 +15,7 @@
 #include "ring.h"
 #include "ucount.h"
 
+struct eventline_sub_info;
 struct evl_event;
 struct evl_sub;
 struct fasync_struct;
@@ -69,6 +70,11 @@ struct evl_register {
 
 long evl_register_create(void __user *uarg);
 int evl_register_attach(struct evl_register *reg, struct evl_sub *sub);
+int evl_register_arm_demotion(struct evl_sub *sub);
+bool evl_register_take_demotion(struct evl_sub *sub);
+void evl_register_demoted(struct evl_sub *sub, s32 old, u32 reason);
+void evl_register_sub_stats(struct evl_sub *sub,
+			    struct eventline_sub_info *info);
 bool evl_register_detach(struct evl_register *reg, struct evl_sub *sub);
 void evl_register_enqueue(struct evl_sub *sub, const struct evl_event *evs,
 			  unsigned int nr, unsigned int *direct_wakes);

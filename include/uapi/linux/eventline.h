@@ -152,6 +152,54 @@
 #define EVENTLINE_META_OVERFLOW		1	/* payload: struct eventline_overflow */
 #define EVENTLINE_META_LINE_CLOSED	2	/* line_id: the line that closed */
 #define EVENTLINE_META_EVICTED		3	/* line_id: whose owner evicted us */
+#define EVENTLINE_META_DEMOTED		4	/* payload: struct eventline_demotion */
+
+/*
+ * The chain
+ * ---------
+ * The subscriptions of a line form its chain, ordered by priority (higher
+ * first; equal priorities in subscription order).  A post is copied into
+ * the registers in chain order, and woken in that order: no register sees
+ * an event before every register above it could.
+ *
+ * A subscription asks for a priority when it subscribes (eventline_line_ref
+ * .priority) or later (EVENTLINE_IOC_PRIORITY).  The kernel grants, and
+ * says what: anyone may take up to the line's priority ceiling (set by the
+ * owner with EVENTLINE_IOC_LINE_CONFIG; the priority_ceiling module
+ * parameter by default); above it, up to what the owner granted that
+ * subscription (EVENTLINE_IOC_GRANT), or anything with CAP_SYS_NICE in the
+ * line's user namespace.  Asking for more than allowed is not an error: the
+ * kernel grants the most it allows and says the request was capped.
+ *
+ * The kernel demotes a subscription that does not hold its place: after
+ * demote_overflows overflow episodes (module parameter; an episode is
+ * charged to the subscription whose event was the first one dropped) since
+ * its priority was last set, or when the owner lowers the grant its
+ * priority depended on.  A demoted subscription goes to the end of the
+ * chain (EVENTLINE_PRIORITY_MIN) and its register receives an
+ * EVENTLINE_META_DEMOTED record; it may ask again.
+ *
+ * Every change of the chain (subscribe, unsubscribe, eviction, close of a
+ * register, priority, grant, demotion) raises its revision.  Owner and
+ * subscribers list the chain with EVENTLINE_IOC_LINE_SUBS, which returns
+ * the revision; PRIORITY, GRANT and EVICT take an expected revision and
+ * fail with -ESTALE if the chain has changed since, so a caller can act
+ * only on the chain it read.
+ */
+#define EVENTLINE_PRIORITY_MIN		(-1000)
+#define EVENTLINE_PRIORITY_MAX		1000
+
+/* Why a subscription was demoted (eventline_demotion.reason). */
+#define EVENTLINE_DEMOTE_OVERFLOW	1	/* it overflowed repeatedly */
+#define EVENTLINE_DEMOTE_REVOKED	2	/* the owner lowered its grant */
+
+/* Payload of an EVENTLINE_META_DEMOTED record; line_id says which line. */
+struct eventline_demotion {
+	__s32 old_priority;
+	__s32 new_priority;
+	__u32 reason;		/* EVENTLINE_DEMOTE_* */
+	__u32 __reserved;
+};
 
 /* Flags for fds returned by LINE_CREATE, LINE_OPEN and REGISTER_CREATE. */
 #define EVENTLINE_FD_CLOEXEC		(1U << 0)
@@ -208,6 +256,9 @@
  *			may hold on one line
  * @owner_reserved_subs: out: subscriptions of each line only its owner's
  *			uid may take
+ * @priority_ceiling:	out: the priority ceiling of a new line
+ * @demote_overflows:	out: overflow episodes after which a subscription
+ *			is demoted
  *
  * A caller compiled against an older header passes a smaller size and gets
  * the fields its size covers.
@@ -242,6 +293,8 @@ struct eventline_info {
 	__u32 max_posters_per_user;
 	__u32 max_subs_per_user;
 	__u32 owner_reserved_subs;
+	__s32 priority_ceiling;
+	__u32 demote_overflows;
 };
 
 /**
@@ -288,7 +341,9 @@ struct eventline_line_create {
  * @name:	in: NUL-terminated name when @id is 0, else must be empty
  * @owner_uid:	in: with EVENTLINE_REF_OWNER_UID, the uid (in the caller's
  *		user namespace) that must own the line; else must be 0
- * @__reserved:	must be 0
+ * @priority:	SUBSCRIBE: in: the priority asked for, EVENTLINE_PRIORITY_MIN
+ *		to EVENTLINE_PRIORITY_MAX; out: the priority granted (see "The
+ *		chain").  LINE_OPEN and UNSUBSCRIBE: must be 0
  *
  * Used by EVENTLINE_IOC_LINE_OPEN (control fd; returns a poster fd, needs
  * write permission on the line), EVENTLINE_IOC_SUBSCRIBE (register fd; needs
@@ -299,7 +354,8 @@ struct eventline_line_create {
  * reached the register; what is queued stays queued and is read as usual,
  * with an OVERFLOW record for losses not yet reported.  A register whose
  * stream has ended (read() gave 0) may subscribe again, and is live until
- * that subscription ends too.
+ * that subscription ends too.  SUBSCRIBE returns 0, or
+ * EVENTLINE_PRIORITY_CAPPED when it granted a lower priority than asked.
  *
  * Errors: -ENOENT no such line in the caller's user namespace, or it has
  * closed, or its mode grants the caller neither read nor write, or
@@ -312,7 +368,7 @@ struct eventline_line_create {
  * the caller's uid holds max_subs_per_user subscriptions of the line, or
  * (LINE_OPEN) the caller's user holds max_posters_per_user poster fds;
  * -ENOBUFS (SUBSCRIBE) the register's ring is too full to set aside room
- * for the line's LINE_CLOSED record (read, then retry).
+ * for the line's META records (read, then retry).
  */
 struct eventline_line_ref {
 	__u32 size;
@@ -320,8 +376,11 @@ struct eventline_line_ref {
 	__u64 id;
 	char name[EVENTLINE_NAME_MAX];
 	__u32 owner_uid;
-	__u32 __reserved;
+	__s32 priority;
 };
+
+/* SUBSCRIBE and PRIORITY: the priority granted is below the one asked. */
+#define EVENTLINE_PRIORITY_CAPPED	1
 
 /* Bits of eventline_line_info.line_flags. */
 #define EVENTLINE_LINE_KERNEL_OWNED	(1U << 0)	/* created by kernel code */
@@ -341,7 +400,7 @@ struct eventline_line_ref {
  * @mode:	out: the line's permission bits
  * @line_flags:	out: EVENTLINE_LINE_*
  * @nr_subs:	out: subscriptions the line has now
- * @__reserved:	out: 0
+ * @priority_ceiling: out: the highest priority anyone may take
  * @name:	out: the line's name, empty for an anonymous line
  *
  * Tells who stands behind a line, so a caller can check it before trusting
@@ -358,34 +417,55 @@ struct eventline_line_info {
 	__u32 mode;
 	__u32 line_flags;
 	__u32 nr_subs;
-	__u32 __reserved;
+	__s32 priority_ceiling;
 	char name[EVENTLINE_NAME_MAX];
 };
 
 /* Bits of eventline_sub_info.sub_flags. */
 #define EVENTLINE_SUB_OWNER		(1U << 0)	/* held by the owner's uid */
 
+#define EVENTLINE_SUB_MINE		(1U << 1)	/* held by the caller's register */
+#define EVENTLINE_SUB_HIDDEN		(1U << 2)	/* uid, pid withheld */
+#define EVENTLINE_SUB_NICE		(1U << 3)	/* priority by CAP_SYS_NICE */
+
 /**
  * struct eventline_sub_info - one subscription, as EVENTLINE_IOC_LINE_SUBS
  *			       lists it
- * @sub_id:	a handle for EVENTLINE_IOC_EVICT, never reused
+ * @sub_id:	a handle for GRANT and EVICT, never reused
  * @uid:	fsuid of the task that subscribed, in the caller's user
  *		namespace
  * @pid:	tgid of the register's creator in the caller's pid namespace,
  *		0 when it has exited or is not visible there
  * @sub_flags:	EVENTLINE_SUB_*
- * @__reserved:	0
+ * @priority:	its priority; entries come in chain order
+ * @max_priority: what the owner granted it (EVENTLINE_PRIORITY_MIN: nothing
+ *		beyond the ceiling)
+ * @queued:	events waiting in its register (of all its lines)
+ * @delivered:	events of this line copied into its register
+ * @lost:	events of this line its register had no room for
+ * @overflows:	overflow episodes charged to it since its priority was set
+ * @demotions:	times the kernel demoted it
+ *
+ * Seen by the owner, every field is filled in.  Seen by a subscriber, uid
+ * and pid of other uids' subscriptions read 0 with EVENTLINE_SUB_HIDDEN.
  */
 struct eventline_sub_info {
 	__u64 sub_id;
 	__u32 uid;
 	__u32 pid;
 	__u32 sub_flags;
-	__u32 __reserved;
+	__s32 priority;
+	__s32 max_priority;
+	__u32 queued;
+	__u64 delivered;
+	__u64 lost;
+	__u32 overflows;
+	__u32 demotions;
 };
 
 /**
- * struct eventline_line_subs - EVENTLINE_IOC_LINE_SUBS (line owner fd)
+ * struct eventline_line_subs - EVENTLINE_IOC_LINE_SUBS (line owner fd, or a
+ *				register fd subscribed to the line)
  * @size:	in: sizeof(struct eventline_line_subs)
  * @flags:	in: must be 0
  * @count:	in: entries there is room for at @entries (may be 0);
@@ -394,11 +474,14 @@ struct eventline_sub_info {
  *		EVENTLINE_SUB_INFO_SIZE_VER0 to 4096; fields beyond what the
  *		kernel knows are zeroed
  * @entries:	in: user pointer to the array
+ * @line_id:	in (register fd): the line; ignored on the owner fd
+ * @revision:	out: the chain's revision the list shows
  *
- * Lists the line's subscriptions in chain order.  Returns the number of
- * entries written: min(room, subscriptions).
+ * Lists the line's chain, in order, as one consistent snapshot.  Returns
+ * the number of entries written: min(room, subscriptions).
  *
- * Errors: -EINVAL bad entry_size.
+ * Errors: -EINVAL bad entry_size; -ENOENT (register fd) not subscribed to
+ * @line_id.
  */
 struct eventline_line_subs {
 	__u32 size;
@@ -406,6 +489,8 @@ struct eventline_line_subs {
 	__u32 count;
 	__u32 entry_size;
 	__u64 entries;
+	__u64 line_id;
+	__u64 revision;
 };
 
 /**
@@ -413,6 +498,8 @@ struct eventline_line_subs {
  * @size:	in: sizeof(struct eventline_evict)
  * @flags:	in: must be 0
  * @sub_id:	in: from EVENTLINE_IOC_LINE_SUBS
+ * @expected_rev: in: 0, or the chain revision the caller acts on (-ESTALE
+ *		if the chain has changed since)
  *
  * Ends the subscription as if the line had closed for it alone: every
  * event posted before the call still reaches the register, then an
@@ -421,12 +508,85 @@ struct eventline_line_subs {
  * the LINE_CLOSED rules.  The register may subscribe again if the line's
  * mode allows it.
  *
- * Errors: -ENOENT no live subscription with this id on the line.
+ * Errors: -ENOENT no live subscription with this id on the line, -ESTALE.
  */
 struct eventline_evict {
 	__u32 size;
 	__u32 flags;
 	__u64 sub_id;
+	__u64 expected_rev;
+};
+
+/**
+ * struct eventline_priority - EVENTLINE_IOC_PRIORITY (register fd)
+ * @size:	in: sizeof(struct eventline_priority)
+ * @flags:	in: must be 0
+ * @line_id:	in: a line the register is subscribed to
+ * @priority:	in: the priority asked for, EVENTLINE_PRIORITY_MIN to
+ *		EVENTLINE_PRIORITY_MAX; out: the priority granted
+ * @result:	out: EVENTLINE_PRIORITY_CAPPED when less was granted
+ * @expected_rev: in: 0, or the chain revision the caller acts on
+ *
+ * Moves the subscription to its place for the granted priority (see "The
+ * chain"); events already queued stay queued.  Resets its overflow count.
+ *
+ * Errors: -EINVAL priority out of range; -ENOENT not subscribed to the
+ * line; -ESTALE; -ENOBUFS the ring has no room to set aside for a
+ * DEMOTED record (read, then retry); -ENOMEM.
+ */
+struct eventline_priority {
+	__u32 size;
+	__u32 flags;
+	__u64 line_id;
+	__s32 priority;
+	__u32 result;
+	__u64 expected_rev;
+};
+
+/**
+ * struct eventline_grant - EVENTLINE_IOC_GRANT (line owner fd)
+ * @size:	in: sizeof(struct eventline_grant)
+ * @flags:	in: must be 0
+ * @sub_id:	in: from EVENTLINE_IOC_LINE_SUBS
+ * @max_priority: in: the highest priority the subscription may take,
+ *		EVENTLINE_PRIORITY_MIN (nothing above the ceiling) to
+ *		EVENTLINE_PRIORITY_MAX
+ * @__reserved:	must be 0
+ * @expected_rev: in: 0, or the chain revision the caller acts on
+ *
+ * Grants take effect on the subscription's next request.  Lowering a grant
+ * that the subscription's priority depends on demotes it
+ * (EVENTLINE_DEMOTE_REVOKED).
+ *
+ * Errors: -EINVAL max_priority out of range; -ENOENT no subscription with
+ * this id on the line; -ESTALE.
+ */
+struct eventline_grant {
+	__u32 size;
+	__u32 flags;
+	__u64 sub_id;
+	__s32 max_priority;
+	__u32 __reserved;
+	__u64 expected_rev;
+};
+
+/**
+ * struct eventline_line_config - EVENTLINE_IOC_LINE_CONFIG (line owner fd)
+ * @size:	in: sizeof(struct eventline_line_config)
+ * @flags:	in: must be 0
+ * @priority_ceiling: in: the highest priority anyone may take without a
+ *		grant, EVENTLINE_PRIORITY_MIN to EVENTLINE_PRIORITY_MAX
+ * @__reserved:	must be 0
+ *
+ * Applies to requests from now on: priorities granted before stand.
+ *
+ * Errors: -EINVAL out of range.
+ */
+struct eventline_line_config {
+	__u32 size;
+	__u32 flags;
+	__s32 priority_ceiling;
+	__u32 __reserved;
 };
 
 /**
@@ -690,6 +850,9 @@ struct eventline_ring_producer {
 #define EVENTLINE_IOC_LINE_INFO		_IO(EVENTLINE_IOC_MAGIC, 0x12)
 #define EVENTLINE_IOC_LINE_SUBS		_IO(EVENTLINE_IOC_MAGIC, 0x13)
 #define EVENTLINE_IOC_EVICT		_IO(EVENTLINE_IOC_MAGIC, 0x14)
+#define EVENTLINE_IOC_PRIORITY		_IO(EVENTLINE_IOC_MAGIC, 0x15)
+#define EVENTLINE_IOC_GRANT		_IO(EVENTLINE_IOC_MAGIC, 0x16)
+#define EVENTLINE_IOC_LINE_CONFIG	_IO(EVENTLINE_IOC_MAGIC, 0x17)
 #define EVENTLINE_IOC_POST		_IO(EVENTLINE_IOC_MAGIC, 0x20)
 #define EVENTLINE_IOC_POST_BATCH	_IO(EVENTLINE_IOC_MAGIC, 0x21)
 
@@ -706,5 +869,8 @@ struct eventline_ring_producer {
 #define EVENTLINE_SUB_INFO_SIZE_VER0		24
 #define EVENTLINE_LINE_SUBS_SIZE_VER0		24
 #define EVENTLINE_EVICT_SIZE_VER0		16
+#define EVENTLINE_PRIORITY_SIZE_VER0		32
+#define EVENTLINE_GRANT_SIZE_VER0		32
+#define EVENTLINE_LINE_CONFIG_SIZE_VER0		16
 
 #endif /* _UAPI_LINUX_EVENTLINE_H */
