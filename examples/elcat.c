@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
- * elcat NAME|ID
+ * elcat [-u UID | -k] NAME|ID
  *
  * Subscribe a new register to one line and print every record it receives,
- * one line of text each, until the line closes.  Records are read in place
- * through the register's shared mapping (el_ring_map(3)).
+ * one line of text each, until the line closes (or its owner evicts us).
+ * Records are read in place through the register's shared mapping
+ * (el_ring_map(3)).  -u refuses a line not owned by UID, -k one not created
+ * by kernel code, so that a line someone else made under the expected name
+ * is not trusted.
  */
+#include <getopt.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -44,26 +48,52 @@ static void print_record(const struct el_record *rec)
 	else if (rec->category == EVENTLINE_CAT_META &&
 		 rec->type == EVENTLINE_META_LINE_CLOSED)
 		printf(" line closed");
+	else if (rec->category == EVENTLINE_CAT_META &&
+		 rec->type == EVENTLINE_META_EVICTED)
+		printf(" evicted by the line's owner");
 	else
 		print_payload(rec->payload, rec->payload_len);
 	putchar('\n');
 }
 
+static int usage(void)
+{
+	fprintf(stderr, "usage: elcat [-u UID | -k] NAME|ID\n");
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
+	struct el_subscribe_opts so = { .sz = sizeof(so) };
+	struct eventline_line_info li;
 	struct el_record rec;
 	struct el_ring *ring;
 	struct el_ctx *ctx;
 	const char *name;
+	char *end;
 	uint64_t id;
-	int reg, err;
+	int reg, err, opt;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: elcat NAME|ID\n");
-		return 2;
+	while ((opt = getopt(argc, argv, "u:k")) != -1) {
+		switch (opt) {
+		case 'u':
+			errno = 0;
+			so.owner_uid = strtoul(optarg, &end, 10);
+			if (errno || !*optarg || *end)
+				return usage();
+			so.flags |= EVENTLINE_REF_OWNER_UID;
+			break;
+		case 'k':
+			so.flags |= EVENTLINE_REF_KERNEL_OWNED;
+			break;
+		default:
+			return usage();
+		}
 	}
-	if (parse_line_arg(argv[1], &name, &id)) {
-		fprintf(stderr, "elcat: bad line id '%s'\n", argv[1]);
+	if (argc - optind != 1)
+		return usage();
+	if (parse_line_arg(argv[optind], &name, &id)) {
+		fprintf(stderr, "elcat: bad line id '%s'\n", argv[optind]);
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -74,12 +104,19 @@ int main(int argc, char **argv)
 	reg = el_register_create(ctx, NULL);
 	if (reg < 0)
 		die_err("elcat", "create register", reg);
-	err = el_subscribe(reg, name, id, &id);
+	err = el_subscribe_opts(reg, name, id, &so, &id);
+	if (err == -EACCES && so.flags)
+		fprintf(stderr, "elcat: the line is not owned as asked, or not readable\n");
 	if (err)
 		die_err("elcat", "subscribe", err);
 	el_ctx_close(ctx);
-	fprintf(stderr, "elcat: subscribed to line %llu\n",
-		(unsigned long long)id);
+	err = el_line_info(reg, id, &li);
+	if (err)
+		die_err("elcat", "line info", err);
+	fprintf(stderr, "elcat: subscribed to line %llu (owner uid %u%s, mode %03o)\n",
+		(unsigned long long)id, li.owner_uid,
+		li.line_flags & EVENTLINE_LINE_KERNEL_OWNED ? ", kernel" : "",
+		li.mode);
 
 	err = el_ring_map(reg, &ring);
 	if (err)
@@ -99,7 +136,7 @@ int main(int argc, char **argv)
 		if (err < 0)
 			die_err("elcat", "poll", err);
 		if (!(err & POLLIN))
-			break;	/* every line we were subscribed to closed */
+			break;	/* the line closed, or its owner evicted us */
 	}
 	el_ring_unmap(ring);
 	close(reg);

@@ -81,8 +81,9 @@ static int el__get_info(struct el_ctx *ctx, struct eventline_info *info,
  * When the struct grows again, the build stops here: add a node.
  */
 #define EL_INFO_SIZE_0_2	96
+#define EL_INFO_SIZE_0_3	112
 
-_Static_assert(sizeof(struct eventline_info) == EL_INFO_SIZE_0_2,
+_Static_assert(sizeof(struct eventline_info) == EL_INFO_SIZE_0_3,
 	       "struct eventline_info grew: el_info needs a new version node");
 
 EL_SYMVER(el__info_v0_1, el_info, EVENTLINE_0.1);
@@ -91,8 +92,14 @@ int el__info_v0_1(struct el_ctx *ctx, struct eventline_info *info)
 	return el__get_info(ctx, info, EVENTLINE_INFO_SIZE_VER0);
 }
 
-EL_SYMVER_DEFAULT(el__info_v0_2, el_info, EVENTLINE_0.2);
+EL_SYMVER(el__info_v0_2, el_info, EVENTLINE_0.2);
 int el__info_v0_2(struct el_ctx *ctx, struct eventline_info *info)
 {
 	return el__get_info(ctx, info, EL_INFO_SIZE_0_2);
+}
+
+EL_SYMVER_DEFAULT(el__info_v0_3, el_info, EVENTLINE_0.3);
+int el__info_v0_3(struct el_ctx *ctx, struct eventline_info *info)
+{
+	return el__get_info(ctx, info, EL_INFO_SIZE_0_3);
 }

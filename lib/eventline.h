@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 #define EL_VERSION_MAJOR	0
-#define EL_VERSION_MINOR	2
+#define EL_VERSION_MINOR	3
 #define EL_VERSION_PATCH	0
 
 #ifndef EL_API
@@ -72,6 +72,36 @@ EL_API int el_line_create(struct el_ctx *ctx, const char *name,
 			  const struct el_line_opts *opts, uint64_t *id_out);
 EL_API int el_line_open(struct el_ctx *ctx, const char *name, uint64_t id,
 			uint32_t fd_flags, uint64_t *id_out);
+
+/*
+ * Since 0.3: el_line_open() that can insist on the line's owner, so that a
+ * line of the same name created by someone else is refused (-EACCES).
+ */
+struct el_line_open_opts {
+	size_t sz;
+	uint32_t fd_flags;	/* EVENTLINE_FD_* for the poster fd */
+	uint32_t flags;		/* EVENTLINE_REF_* */
+	uint32_t owner_uid;	/* with EVENTLINE_REF_OWNER_UID, else 0 */
+};
+
+EL_API int el_line_open_opts(struct el_ctx *ctx, const char *name, uint64_t id,
+			     const struct el_line_open_opts *opts,
+			     uint64_t *id_out);
+
+/*
+ * Since 0.3: who stands behind a line, from any fd on it: the owner or a
+ * poster fd (@id ignored), or a register subscribed to line @id.
+ */
+EL_API int el_line_info(int fd, uint64_t id, struct eventline_line_info *out);
+
+/*
+ * Since 0.3, on the owner fd only: list the line's subscriptions (returns
+ * how many entries were written, at most @room; *@total_out gets how many
+ * there are) and evict one of them.
+ */
+EL_API int el_line_subs(int owner_fd, struct eventline_sub_info *entries,
+			size_t room, size_t *total_out);
+EL_API int el_evict(int owner_fd, uint64_t sub_id);
 EL_API int el_post(int line_fd, uint16_t type, const void *payload, size_t len,
 		   uint64_t *seq_out);
 
@@ -103,6 +133,17 @@ EL_API int el_register_create(struct el_ctx *ctx,
 			      const struct el_register_opts *opts);
 EL_API int el_subscribe(int reg_fd, const char *name, uint64_t id,
 			uint64_t *id_out);
+
+/* Since 0.3: el_subscribe() that can insist on the line's owner. */
+struct el_subscribe_opts {
+	size_t sz;
+	uint32_t flags;		/* EVENTLINE_REF_* */
+	uint32_t owner_uid;	/* with EVENTLINE_REF_OWNER_UID, else 0 */
+};
+
+EL_API int el_subscribe_opts(int reg_fd, const char *name, uint64_t id,
+			     const struct el_subscribe_opts *opts,
+			     uint64_t *id_out);
 EL_API int el_unsubscribe(int reg_fd, uint64_t id);
 EL_API ssize_t el_read(int reg_fd, void *buf, size_t len);
 

@@ -31,6 +31,7 @@ struct el_ctx {
 
 EL_API int el__info_v0_1(struct el_ctx *ctx, struct eventline_info *info);
 EL_API int el__info_v0_2(struct el_ctx *ctx, struct eventline_info *info);
+EL_API int el__info_v0_3(struct el_ctx *ctx, struct eventline_info *info);
 
 int el__opts_check(const void *opts, size_t min_sz, size_t known_sz);
 
@@ -78,7 +79,7 @@ int el__ring_init(struct el_ring *ring, int fd,
 		  const void *data);
 
 int el__line_ref_init(struct eventline_line_ref *ref, const char *name,
-		      uint64_t id, uint32_t flags);
+		      uint64_t id, uint32_t flags, uint32_t owner_uid);
 int el__copy_name(char dst[EVENTLINE_NAME_MAX], const char *name);
 int el__post_entries_init(struct eventline_post_entry *dst,
 			  const struct el_post_entry *src, size_t count);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Lines: creating one (owner fd), opening one for posting (poster fd), and
- * posting on either, one event or a batch.
+ * Lines: creating one (owner fd), opening one for posting (poster fd),
+ * posting on either, one event or a batch, asking who owns a line, and the
+ * owner's view of and say over its subscriptions.
  */
 #include <errno.h>
 #include <limits.h>
@@ -40,24 +41,122 @@ int el_line_create(struct el_ctx *ctx, const char *name,
 	return fd;
 }
 
+static int el__line_open(struct el_ctx *ctx, struct eventline_line_ref *ref,
+			 uint64_t *id_out)
+{
+	int fd;
+
+	fd = ioctl(ctx->fd, EVENTLINE_IOC_LINE_OPEN, ref);
+	if (fd < 0)
+		return -errno;
+	if (id_out)
+		*id_out = ref->id;
+	return fd;
+}
+
 int el_line_open(struct el_ctx *ctx, const char *name, uint64_t id,
 		 uint32_t fd_flags, uint64_t *id_out)
 {
 	struct eventline_line_ref ref;
-	int fd, err;
+	int err;
 
 	if (!ctx)
 		return -EINVAL;
-	err = el__line_ref_init(&ref, name, id, fd_flags);
+	err = el__line_ref_init(&ref, name, id, fd_flags, 0);
 	if (err)
 		return err;
+	return el__line_open(ctx, &ref, id_out);
+}
 
-	fd = ioctl(ctx->fd, EVENTLINE_IOC_LINE_OPEN, &ref);
-	if (fd < 0)
+int el_line_open_opts(struct el_ctx *ctx, const char *name, uint64_t id,
+		      const struct el_line_open_opts *opts, uint64_t *id_out)
+{
+	struct eventline_line_ref ref;
+	uint32_t flags;
+	int err;
+
+	if (!ctx)
+		return -EINVAL;
+	err = EL_OPTS_CHECK(opts, el_line_open_opts, owner_uid, owner_uid);
+	if (err)
+		return err;
+	/* Both go in the kernel's one flags word, which judges them. */
+	flags = EL_OPTS_GET(opts, fd_flags, EL_DEFAULT_FD_FLAGS) |
+		EL_OPTS_GET(opts, flags, 0);
+	err = el__line_ref_init(&ref, name, id, flags,
+				EL_OPTS_GET(opts, owner_uid, 0));
+	if (err)
+		return err;
+	return el__line_open(ctx, &ref, id_out);
+}
+
+/*
+ * The struct is output only, so it is zeroed in full and a module that
+ * knows a shorter one accepts it.  el_line_info() is not told the caller's
+ * size: when the struct grows, the build stops here until el_line_info
+ * gets a version node per size, as el_info has.
+ */
+_Static_assert(sizeof(struct eventline_line_info) ==
+	       EVENTLINE_LINE_INFO_SIZE_VER0,
+	       "struct eventline_line_info grew: el_line_info needs a new version node");
+
+int el_line_info(int fd, uint64_t id, struct eventline_line_info *out)
+{
+	if (!out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	out->size = sizeof(*out);
+	/* In for a register, out (and ignored on input) for a line fd. */
+	out->id = id;
+	if (ioctl(fd, EVENTLINE_IOC_LINE_INFO, out) < 0)
 		return -errno;
-	if (id_out)
-		*id_out = ref.id;
-	return fd;
+	return 0;
+}
+
+/*
+ * The caller's array is of this header's entries; the kernel writes
+ * entry_size bytes of each and zeroes what it does not know.  A larger
+ * entry means an array of a different stride: a new version node.
+ */
+_Static_assert(sizeof(struct eventline_sub_info) ==
+	       EVENTLINE_SUB_INFO_SIZE_VER0,
+	       "struct eventline_sub_info grew: el_line_subs needs a new version node");
+
+int el_line_subs(int owner_fd, struct eventline_sub_info *entries,
+		 size_t room, size_t *total_out)
+{
+	struct eventline_line_subs arg;
+	int ret;
+
+	if (!entries && room)
+		return -EINVAL;
+	memset(&arg, 0, sizeof(arg));
+	arg.size = sizeof(arg);
+	/*
+	 * The return value is an int and count 32 bits: a larger array is
+	 * offered as INT_MAX entries, far above max_registers_per_line.
+	 */
+	arg.count = room > INT_MAX ? INT_MAX : room;
+	arg.entry_size = sizeof(*entries);
+	arg.entries = (uintptr_t)entries;
+	ret = ioctl(owner_fd, EVENTLINE_IOC_LINE_SUBS, &arg);
+	if (ret < 0)
+		return -errno;
+	if (total_out)
+		*total_out = arg.count;
+	return ret;
+}
+
+int el_evict(int owner_fd, uint64_t sub_id)
+{
+	struct eventline_evict arg;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.size = sizeof(arg);
+	arg.sub_id = sub_id;
+	if (ioctl(owner_fd, EVENTLINE_IOC_EVICT, &arg) < 0)
+		return -errno;
+	return 0;
 }
 
 int el_post(int line_fd, uint16_t type, const void *payload, size_t len,

@@ -38,19 +38,41 @@ int el_register_create(struct el_ctx *ctx, const struct el_register_opts *opts)
 	return fd < 0 ? -errno : fd;
 }
 
+static int el__subscribe(int reg_fd, struct eventline_line_ref *ref,
+			 uint64_t *id_out)
+{
+	if (ioctl(reg_fd, EVENTLINE_IOC_SUBSCRIBE, ref) < 0)
+		return -errno;
+	if (id_out)
+		*id_out = ref->id;
+	return 0;
+}
+
 int el_subscribe(int reg_fd, const char *name, uint64_t id, uint64_t *id_out)
 {
 	struct eventline_line_ref ref;
 	int err;
 
-	err = el__line_ref_init(&ref, name, id, 0);
+	err = el__line_ref_init(&ref, name, id, 0, 0);
 	if (err)
 		return err;
-	if (ioctl(reg_fd, EVENTLINE_IOC_SUBSCRIBE, &ref) < 0)
-		return -errno;
-	if (id_out)
-		*id_out = ref.id;
-	return 0;
+	return el__subscribe(reg_fd, &ref, id_out);
+}
+
+int el_subscribe_opts(int reg_fd, const char *name, uint64_t id,
+		      const struct el_subscribe_opts *opts, uint64_t *id_out)
+{
+	struct eventline_line_ref ref;
+	int err;
+
+	err = EL_OPTS_CHECK(opts, el_subscribe_opts, owner_uid, owner_uid);
+	if (err)
+		return err;
+	err = el__line_ref_init(&ref, name, id, EL_OPTS_GET(opts, flags, 0),
+				EL_OPTS_GET(opts, owner_uid, 0));
+	if (err)
+		return err;
+	return el__subscribe(reg_fd, &ref, id_out);
 }
 
 int el_unsubscribe(int reg_fd, uint64_t id)
@@ -59,7 +81,7 @@ int el_unsubscribe(int reg_fd, uint64_t id)
 	int err;
 
 	/* The kernel unsubscribes by id only: a name may already name another line. */
-	err = el__line_ref_init(&ref, NULL, id, 0);
+	err = el__line_ref_init(&ref, NULL, id, 0, 0);
 	if (err)
 		return err;
 	if (ioctl(reg_fd, EVENTLINE_IOC_UNSUBSCRIBE, &ref) < 0)

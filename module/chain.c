@@ -16,7 +16,7 @@
  * to the subscription or CAP_SYS_NICE allow, never more than asked; see
  * "The chain" in the uapi header.  A subscription that overflows
  * demote_overflows times since its priority was set, or whose grant is
- * lowered under it, is demoted to the end of the chain and told with a
+ * lowered under it, is demoted to the default priority and told with a
  * DEMOTED record; its register keeps ring room for that record, set aside
  * whenever the subscription takes a priority (register.c).
  *
@@ -321,16 +321,28 @@ int evl_chain_unsubscribe(struct evl_register *reg, u64 line_id)
 	return 0;
 }
 
+/**
+ * evl_chain_demotion_target() - where a demoted subscription of @line goes
+ * @line:	the line
+ *
+ * Return: the default priority, or the line's ceiling if that is lower;
+ * only subscriptions above it can be demoted.
+ */
+s32 evl_chain_demotion_target(const struct evl_line *line)
+{
+	return min(EVENTLINE_PRIORITY_DEFAULT, READ_ONCE(line->priority_ceiling));
+}
+
 /*
- * Move @sub to the end of the chain and tell its register why; caller
- * holds chain_mutex and publishes the reordered chain.
+ * Move @sub back to the default priority and tell its register why;
+ * caller holds chain_mutex and publishes the reordered chain.
  */
 static void evl_chain_demote(struct evl_sub *sub, u32 reason)
 {
 	s32 old = sub->priority;
 
 	lockdep_assert_held(&sub->line->chain_mutex);
-	sub->priority = EVENTLINE_PRIORITY_MIN;
+	sub->priority = evl_chain_demotion_target(sub->line);
 	sub->nice = false;
 	sub->demotions++;
 	evl_register_demoted(sub, old, reason);
@@ -426,7 +438,8 @@ int evl_chain_grant(struct evl_line *line, u64 sub_id, s32 max_priority,
 	}
 	sub->max_priority = max_priority;
 	if (!sub->nice &&
-	    sub->priority > max(line->priority_ceiling, max_priority))
+	    sub->priority > max(line->priority_ceiling, max_priority) &&
+	    sub->priority > evl_chain_demotion_target(line))
 		evl_chain_demote(sub, EVENTLINE_DEMOTE_REVOKED);
 	/* Reordered or not, the chain's listing changed. */
 	evl_chain_publish(line, evl_chain_copy(line, NULL, NULL,
@@ -461,7 +474,7 @@ void evl_chain_demote_work(struct work_struct *work)
 		struct evl_sub *sub = chain->subs[i];
 
 		if (!evl_register_take_demotion(sub) ||
-		    sub->priority == EVENTLINE_PRIORITY_MIN)
+		    sub->priority <= evl_chain_demotion_target(line))
 			continue;
 		evl_chain_demote(sub, EVENTLINE_DEMOTE_OVERFLOW);
 		demoted++;
@@ -585,7 +598,9 @@ u32 evl_chain_list(struct evl_line *line, const struct evl_register *viewer,
 			continue;
 		}
 		info->uid = from_kuid_munged(user_ns, sub->uid);
-		info->pid = pid_nr_ns(sub->reg->creator, pid_ns);
+		/* A pid number outlives its process: say 0 once it exited. */
+		if (pid_has_task(sub->reg->creator, PIDTYPE_TGID))
+			info->pid = pid_nr_ns(sub->reg->creator, pid_ns);
 	}
 	mutex_unlock(&line->chain_mutex);
 	return n;

@@ -60,6 +60,7 @@ struct evl_chain {
 
 int evl_chain_subscribe(struct evl_register *reg, struct evl_line *line,
 			s32 priority, s32 *granted);
+s32 evl_chain_demotion_target(const struct evl_line *line);
 s32 evl_chain_grantable(struct evl_line *line, s32 priority, s32 max_priority,
 			bool *nice);
 int evl_chain_unsubscribe(struct evl_register *reg, u64 line_id);

@@ -265,7 +265,7 @@ static void evl_register_charge_overflow(struct evl_sub *sub)
 {
 	lockdep_assert_held(&sub->reg->lock);
 	if (++sub->overflows < evl_demote_overflows || sub->demote_pending ||
-	    READ_ONCE(sub->priority) == EVENTLINE_PRIORITY_MIN)
+	    READ_ONCE(sub->priority) <= evl_chain_demotion_target(sub->line))
 		return;
 	sub->demote_pending = true;
 	queue_work(evl_wq, &sub->line->demote_work);
@@ -455,8 +455,8 @@ int evl_register_attach(struct evl_register *reg, struct evl_sub *sub)
  *		chain_mutex
  *
  * A subscription is demoted at most once per priority it takes (demotion
- * sends it to the bottom), so one record's room per priority taken is
- * enough.  Also starts its count of overflow episodes afresh.
+ * sends it to the default, below which none is demoted), so one record's
+ * room per priority taken is enough.  Also starts its count of overflow episodes afresh.
  *
  * Return: 0, or -ENOBUFS when the ring is too full to set that room aside.
  */

@@ -36,8 +36,9 @@
  * ENOENT) and gets nothing, a failed POST or POST_BATCH used no sequence
  * number and delivered nothing, good registers get exactly the successful
  * posts then LINE_CLOSED then EOF, a register made despite an injected
- * failure works (read() and its mapping), and the per-user line count is
- * back to zero (exactly max_lines_per_user lines fit).  Unloading the
+ * failure works (read() and its mapping), and the per-user counts of
+ * lines, registers and poster fds are back to zero (exactly the limit of
+ * each fits).  Unloading the
  * module and the kmemleak scan at the end of the VM run catch leaked
  * objects; kmemleak does not track pages or vmap areas, so the sweep also
  * runs in a memory cgroup that must be back to (nearly) nothing when it is
@@ -469,34 +470,71 @@ static void fi_report(const struct fi_stats *s)
 			 s->ok[i], s->failed[i]);
 }
 
-/* After injection: exactly max_lines_per_user lines fit, for root. */
-static void fi_check_line_count(const struct eventline_info *info)
+static int fi_make_line(int ctl, uint64_t id)
 {
-	int ctl = tu_open_ctl(), *fds;
-	unsigned int i, max = info->max_lines_per_user;
+	(void)id;
+	return tu_line_create(ctl, NULL, 0600, 0, NULL);
+}
+
+/* The smallest ring, so that a thousand of them cost little. */
+static int fi_make_register(int ctl, uint64_t id)
+{
+	(void)id;
+	return tu_register_create_ring(ctl, 1, 4096, 0);
+}
+
+static int fi_make_poster(int ctl, uint64_t id)
+{
+	return tu_line_open(ctl, id, NULL, 0);
+}
+
+/* Exactly @max objects fit, then -EDQUOT: no failure leaked a count. */
+static void fi_check_count(int ctl, uint64_t id, const char *what,
+			   unsigned int max, int (*make)(int ctl, uint64_t id))
+{
+	unsigned int i;
+	int *fds;
 
 	if (max > 8192) {
-		tap_diag("max_lines_per_user %u: count not checked", max);
-		close(ctl);
+		tap_diag("%s limit %u: count not checked", what, max);
 		return;
 	}
 	tu_raise_nofile(max + 64);
 	fds = calloc(max, sizeof(*fds));
 	ASSERT_TRUE(fds != NULL);
 	for (i = 0; i < max; i++) {
-		fds[i] = tu_line_create(ctl, NULL, 0600, 0, NULL);
+		fds[i] = make(ctl, id);
 		if (fds[i] < 0) {
-			tap_diag("line %u of %u: %s: a failed create leaked a count?",
-				 i + 1, max, tap_errname(-fds[i]));
+			tap_diag("%s %u of %u: %s: a failed create leaked a count?",
+				 what, i + 1, max, tap_errname(-fds[i]));
 			tap_fail();
 			break;
 		}
 	}
 	if (i == max)
-		EXPECT_RET(tu_line_create(ctl, NULL, 0600, 0, NULL), EMFILE);
+		EXPECT_RET(make(ctl, id), EDQUOT);
 	while (i--)
 		close(fds[i]);
 	free(fds);
+}
+
+/*
+ * After injection, for root: exactly max_lines_per_user lines,
+ * max_registers_per_user registers and max_posters_per_user poster fds
+ * fit (the poster fds on a line of root's, counted before it exists).
+ */
+static void fi_check_counts(const struct eventline_info *info)
+{
+	int ctl = tu_open_ctl(), line;
+	uint64_t id;
+
+	fi_check_count(ctl, 0, "line", info->max_lines_per_user, fi_make_line);
+	fi_check_count(ctl, 0, "register", info->max_registers_per_user,
+		       fi_make_register);
+	line = ASSERT_OK(tu_line_create(ctl, NULL, 0600, 0, &id));
+	fi_check_count(ctl, id, "poster fd", info->max_posters_per_user,
+		       fi_make_poster);
+	close(line);
 	close(ctl);
 }
 
@@ -540,7 +578,7 @@ static void fi_run(unsigned int iterations)
 			tap_fail();
 		}
 	}
-	fi_check_line_count(&info);
+	fi_check_counts(&info);
 }
 
 /*
@@ -1258,7 +1296,7 @@ static void test_fail_nth_sweep(void)
 		EXPECT_LE(after, FI_CG_SLACK);
 		tu_cg_destroy(&cg);
 	}
-	fi_check_line_count(&info);
+	fi_check_counts(&info);
 }
 
 static void test_failslab_every_op(void)

@@ -27,6 +27,11 @@
  *    beyond the producer makes read() fail with EIO;
  *  - a uring_cmd's CQE gives what the same ioctl would, or EOPNOTSUPP on
  *    fds without commands, EINVAL for a non-zero __reserved;
+ *  - line ids grow with every LINE_CREATE; LINE_INFO describes the line of
+ *    the fd asked (or the id a register asked about) with nothing but
+ *    defined bits; LINE_SUBS writes min(room, subscriptions) well-formed
+ *    entries and says how many there are; the sub_ids it lists feed EVICT;
+ *    "kernel." names are never created (EPERM) nor found (ENOENT);
  *  - POST and POST_BATCH sequence numbers per line only grow; a batch
  *    returns its count and never writes its entries; a register's ring
  *    is the size asked for (or GET_INFO's default_ring_size);
@@ -84,7 +89,8 @@
 #define FZ_POOL_MAX	48	/* fds in the pool */
 #define FZ_OWNERS_MAX	20	/* line owner fds, far below max_lines_per_user */
 #define FZ_IDS		32	/* line ids remembered, live or closed */
-#define FZ_NAMES	8	/* shared name pool, so EEXIST happens */
+#define FZ_NAMES	10	/* shared name pool, so EEXIST happens */
+#define FZ_SUBS		16	/* sub_ids LINE_SUBS listed, for EVICT */
 #define FZ_ORACLE_EVERY	500	/* ops between two sanity oracle runs */
 #define FZ_CHILD_OPS	300	/* ops of a forked child, at most */
 #define FZ_HANG_SECS	30	/* one op taking this long is a hang */
@@ -142,7 +148,7 @@ struct fz_stats {
 	unsigned long oracles;
 	unsigned long children;
 	unsigned long ok;
-	unsigned long ok_cmd[8];	/* successes per fz_cmds[] entry */
+	unsigned long ok_cmd[11];	/* successes per fz_cmds[] entry */
 	unsigned long records;		/* records read and checked */
 	unsigned long maps, scribbles;	/* mmaps that worked, consumer moves */
 	unsigned long cqes;		/* uring_cmd completions */
@@ -156,6 +162,13 @@ static struct {
 	unsigned int npool;
 	struct fz_line ids[FZ_IDS];
 	unsigned int nids;
+	uint64_t last_created;	/* id of our latest LINE_CREATE */
+	/* sub_ids seen in LINE_SUBS answers, with their line */
+	struct {
+		uint64_t line_id, sub_id;
+	} subs[FZ_SUBS];
+	unsigned int nsubs;
+	uint64_t target_line;	/* line of the fd the op goes to, if known */
 	long pg;
 	unsigned char *rw;	/* two read-write pages ... */
 	unsigned char *guard;	/* ... followed by this PROT_NONE page */
@@ -387,21 +400,24 @@ static const struct fz_cmd fz_cmds[] = {
 	  offsetof(struct eventline_info, api_version),
 	  sizeof(struct eventline_info) -
 		offsetof(struct eventline_info, api_version) },
+	/* EPERM: "kernel." and (as nobody) "sys." names. */
 	{ "LINE_CREATE", EVENTLINE_IOC_LINE_CREATE, K(FZ_CTL),
 	  sizeof(struct eventline_line_create),
-	  EVENTLINE_LINE_CREATE_SIZE_VER0, FZ_E(EEXIST) | FZ_E(EMFILE),
+	  EVENTLINE_LINE_CREATE_SIZE_VER0,
+	  FZ_E(EEXIST) | FZ_E(EPERM) | FZ_E(EDQUOT) | FZ_E(EMFILE),
 	  offsetof(struct eventline_line_create, id), 8 },
 	{ "LINE_OPEN", EVENTLINE_IOC_LINE_OPEN, K(FZ_CTL),
 	  sizeof(struct eventline_line_ref), EVENTLINE_LINE_REF_SIZE_VER0,
-	  FZ_E(ENOENT) | FZ_E(EACCES) | FZ_E(EMFILE),
+	  FZ_E(ENOENT) | FZ_E(EACCES) | FZ_E(EDQUOT) | FZ_E(EMFILE),
 	  offsetof(struct eventline_line_ref, id), 8 },
 	{ "REGISTER_CREATE", EVENTLINE_IOC_REGISTER_CREATE, K(FZ_CTL),
 	  sizeof(struct eventline_register_create),
-	  EVENTLINE_REGISTER_CREATE_SIZE_VER0, FZ_E(EMFILE), 0, 0 },
+	  EVENTLINE_REGISTER_CREATE_SIZE_VER0, FZ_E(EDQUOT) | FZ_E(EMFILE),
+	  0, 0 },
 	{ "SUBSCRIBE", EVENTLINE_IOC_SUBSCRIBE, K(FZ_REG),
 	  sizeof(struct eventline_line_ref), EVENTLINE_LINE_REF_SIZE_VER0,
 	  FZ_E(ENOENT) | FZ_E(EACCES) | FZ_E(EEXIST) | FZ_E(ENOSPC) |
-	  FZ_E(ENOBUFS),
+	  FZ_E(EDQUOT) | FZ_E(ENOBUFS),
 	  offsetof(struct eventline_line_ref, id), 8 },
 	{ "UNSUBSCRIBE", EVENTLINE_IOC_UNSUBSCRIBE, K(FZ_REG),
 	  sizeof(struct eventline_line_ref), EVENTLINE_LINE_REF_SIZE_VER0,
@@ -415,6 +431,20 @@ static const struct fz_cmd fz_cmds[] = {
 	  sizeof(struct eventline_post_batch), EVENTLINE_POST_BATCH_SIZE_VER0,
 	  FZ_E(EMSGSIZE) | FZ_E(EPIPE) | FZ_E(EAGAIN),
 	  offsetof(struct eventline_post_batch, first_seq), 8 },
+	/* ENOENT: a register not subscribed to the id. */
+	{ "LINE_INFO", EVENTLINE_IOC_LINE_INFO,
+	  K(FZ_OWNER) | K(FZ_POSTER) | K(FZ_REG),
+	  sizeof(struct eventline_line_info), EVENTLINE_LINE_INFO_SIZE_VER0,
+	  FZ_E(ENOENT),
+	  offsetof(struct eventline_line_info, id),
+	  sizeof(struct eventline_line_info) -
+		offsetof(struct eventline_line_info, id) },
+	{ "LINE_SUBS", EVENTLINE_IOC_LINE_SUBS, K(FZ_OWNER),
+	  sizeof(struct eventline_line_subs), EVENTLINE_LINE_SUBS_SIZE_VER0, 0,
+	  offsetof(struct eventline_line_subs, count), 4 },
+	{ "EVICT", EVENTLINE_IOC_EVICT, K(FZ_OWNER),
+	  sizeof(struct eventline_evict), EVENTLINE_EVICT_SIZE_VER0,
+	  FZ_E(ENOENT), 0, 0 },
 };
 
 enum {
@@ -426,6 +456,9 @@ enum {
 	FZ_UNSUBSCRIBE,
 	FZ_POST,
 	FZ_POST_BATCH,
+	FZ_LINE_INFO,
+	FZ_LINE_SUBS,
+	FZ_EVICT,
 	FZ_NCMDS,
 };
 
@@ -610,9 +643,16 @@ static void fz_open_misc(void)
 /* ------------------------------------------------------------------ */
 /* Argument construction                                               */
 
+/*
+ * "kernel." names are kernel code's: LINE_CREATE says EPERM, so no lookup
+ * can find one.  "sys." names need CAP_SYS_ADMIN: root creates them, the
+ * nobody case and children cannot.
+ */
+#define FZ_KERNEL_NAME	"kernel.fz"
+
 static const char *const fz_names[FZ_NAMES] = {
 	"fz.a", "fz.b", "fz.c", "fz.d", "fz-long-name-0123456789", "fz/e",
-	"fz~f", "Fz.G",
+	"fz~f", "Fz.G", FZ_KERNEL_NAME, "sys.fz",
 };
 
 /* A valid name, or empty. */
@@ -773,6 +813,26 @@ static void fz_build_batch(struct eventline_post_batch *a)
 	a->entries = (uintptr_t)fz.batch.at;
 }
 
+/*
+ * A valid LINE_SUBS: room for a few entries (or none), of the size this
+ * header knows or bigger, anywhere in the entries area.
+ */
+static void fz_build_subs(struct eventline_line_subs *a)
+{
+	static const uint32_t sizes[] = { 32, 64, 136, 4096 };
+	size_t area = fz.ents_end - fz.ents;
+	uint32_t es, count;
+
+	es = fz_chance(70) ? sizeof(struct eventline_sub_info) :
+			     sizes[fz_below(TU_ARRAY_SIZE(sizes))];
+	count = fz_below(9);
+	a->size = sizeof(*a);
+	a->count = count;
+	a->entry_size = es;
+	a->entries = (uintptr_t)fz.ents +
+		     fz_below(area - (size_t)count * es + 1);
+}
+
 /* Build a valid struct for fz_cmds[@c] in @buf. */
 static void fz_build_valid(unsigned int c, void *buf)
 {
@@ -806,6 +866,45 @@ static void fz_build_valid(unsigned int c, void *buf)
 			fz_name_valid(a->name);
 		else
 			a->id = fz_pick_id();
+		/* An expected owner: ourselves, root, nobody, or the kernel. */
+		if (c != FZ_UNSUBSCRIBE && fz_chance(20)) {
+			static const uint32_t uids[] = { 0, TU_NOBODY, TU_OTHER };
+
+			if (fz_chance(30))
+				a->flags |= EVENTLINE_REF_KERNEL_OWNED;
+			if (fz_chance(80)) {
+				a->flags |= EVENTLINE_REF_OWNER_UID;
+				a->owner_uid = fz_chance(50) ? geteuid() :
+					       uids[fz_below(3)];
+			}
+		}
+		break;
+	}
+	case FZ_LINE_INFO: {
+		struct eventline_line_info *a = buf;
+
+		a->size = sizeof(*a);
+		a->id = fz_pick_id();	/* ignored on line fds */
+		break;
+	}
+	case FZ_LINE_SUBS:
+		fz_build_subs(buf);
+		break;
+	case FZ_EVICT: {
+		struct eventline_evict *a = buf;
+		unsigned int i, n = 0, pick[FZ_SUBS];
+
+		/* Mostly one listed for this line; else another line's, or any. */
+		for (i = 0; i < fz.nsubs; i++)
+			if (fz.subs[i].line_id == fz.target_line)
+				pick[n++] = i;
+		a->size = sizeof(*a);
+		if (n && fz_chance(80))
+			a->sub_id = fz.subs[pick[fz_below(n)]].sub_id;
+		else if (fz.nsubs && fz_chance(50))
+			a->sub_id = fz.subs[fz_below(fz.nsubs)].sub_id;
+		else
+			a->sub_id = 1 + fz_below(1000);
 		break;
 	}
 	case FZ_REGISTER_CREATE: {
@@ -1145,7 +1244,16 @@ static void fz_mutate(unsigned int ci, struct fz_arg *a)
 	case FZ_UNSUBSCRIBE: {
 		struct eventline_line_ref *s = (void *)p;
 
-		switch (what % 4) {
+		switch (what % 6) {
+		case 4:	/* an owner_uid without the flag that gives it meaning */
+			s->flags &= ~EVENTLINE_REF_OWNER_UID;
+			s->owner_uid = 1 + fz_below(~0U);
+			fz_mut_note(a, "owner_uid-no-flag", EINVAL);
+			return;
+		case 5:
+			s->__reserved = 1 + fz_below(~0U);
+			fz_mut_note(a, "reserved", EINVAL);
+			return;
 		case 0:	/* both id and name */
 			s->id = fz_pick_id();
 			fz_name_valid(s->name);
@@ -1218,6 +1326,61 @@ static void fz_mutate(unsigned int ci, struct fz_arg *a)
 	case FZ_POST_BATCH:
 		fz_mutate_batch((void *)p, a);
 		return;
+	case FZ_LINE_INFO:
+		/* All out but a register's id: garbage is fine on line fds. */
+		fz_random_bytes(p + 8, c->ksize - 8);
+		fz_mut_note(a, "garbage-outputs", 0);
+		return;
+	case FZ_LINE_SUBS: {
+		struct eventline_line_subs *s = (void *)p;
+		const char *why;
+
+		switch (what % 4) {
+		case 0:
+			switch (fz_below(3)) {
+			case 0:
+				s->entry_size =
+					fz_below(EVENTLINE_SUB_INFO_SIZE_VER0);
+				break;
+			case 1:
+				s->entry_size = 25 + fz_below(fz.pg - 25);
+				if (!(s->entry_size % 8))
+					s->entry_size++;
+				break;
+			default:
+				s->entry_size = fz.pg + 1 +
+						fz_below(~0U - fz.pg);
+				break;
+			}
+			fz_mut_note(a, "entry_size", EINVAL);
+			return;
+		case 1:	/* EFAULT only if the line has subscriptions */
+			s->count = 1 + fz_below(8);
+			s->entries = fz_bad_ptr(&why);
+			fz_mut_note(a, "entries-bad-ptr", 0);
+			return;
+		case 2:	/* room claimed up to and past the guard page */
+			s->count = fz_chance(50) ? ~0U - fz_below(4) :
+				   1 + fz_below(64);
+			s->entries = (uintptr_t)fz.ents_end - s->entry_size *
+				     (1 + fz_below(2)) + fz_below(8);
+			fz_mut_note(a, "entries-straddle", 0);
+			return;
+		default:
+			s->count = 0;
+			s->entries = fz_bad_ptr(&why);	/* never touched */
+			fz_mut_note(a, "no-room-bad-ptr", 0);
+			return;
+		}
+	}
+	case FZ_EVICT: {
+		struct eventline_evict *s = (void *)p;
+
+		/* A handle never handed out. */
+		s->sub_id = fz_rand() | 1ULL << 63;
+		fz_mut_note(a, "sub_id-unknown", ENOENT);
+		return;
+	}
 	case FZ_POST: {
 		struct eventline_post *s = (void *)p;
 		const char *why;
@@ -1371,6 +1534,79 @@ static void fz_check_ring_size(int fd, const struct fz_arg *a)
 			  rc.ring_size, rc.queue_len, got);
 }
 
+/*
+ * LINE_INFO answered: about the fd's own line (a line fd) or the id asked
+ * (a register), with only defined bits set and a terminated name.
+ */
+static void fz_line_info_ok(const struct fz_fd *f, const struct fz_arg *a)
+{
+	struct eventline_line_info li = { 0 };
+	uint64_t asked;
+
+	memcpy(&li, a->ptr, a->usize < sizeof(li) ? a->usize : sizeof(li));
+	memcpy(&asked, fz.snap + (a->ptr - fz.rw) +
+	       offsetof(struct eventline_line_info, id), 8);
+	if (!li.id || (f->kind == FZ_REG && li.id != asked) ||
+	    (f->kind != FZ_REG && f->line_id && li.id != f->line_id))
+		fz_report("LINE_INFO on a %s fd (line %llu, asked %llu) says line %llu",
+			  fz_kind_name[f->kind],
+			  (unsigned long long)f->line_id,
+			  (unsigned long long)asked,
+			  (unsigned long long)li.id);
+	if (li.mode & ~fz.info.line_modes || li.__reserved ||
+	    li.line_flags & ~(EVENTLINE_LINE_KERNEL_OWNED |
+			      EVENTLINE_LINE_CLOSED) ||
+	    li.nr_subs > fz.info.max_registers_per_line ||
+	    !memchr(li.name, '\0', sizeof(li.name)))
+		fz_report("LINE_INFO: mode %#o flags %#x subs %u rsv %u",
+			  li.mode, li.line_flags, li.nr_subs, li.__reserved);
+	/* An owner fd holds its line open. */
+	if (f->kind == FZ_OWNER && li.line_flags & EVENTLINE_LINE_CLOSED)
+		fz_report("LINE_INFO on an owner fd says closed");
+}
+
+/*
+ * LINE_SUBS answered: min(room, subscriptions) entries written, count the
+ * subscriptions; each entry well formed.  Its sub_ids feed EVICT.
+ */
+static void fz_line_subs_ok(const struct fz_fd *f, long ret,
+			    const struct fz_arg *a, bool known)
+{
+	struct eventline_line_subs ls = { 0 };
+	uint32_t room, i, k;
+	unsigned char *e;
+
+	if (!known)
+		return;
+	memcpy(&ls, a->ptr, sizeof(ls));
+	memcpy(&room, fz.snap + (a->ptr - fz.rw) +
+	       offsetof(struct eventline_line_subs, count), 4);
+	if (ret != (room < ls.count ? room : ls.count) ||
+	    ls.count > fz.info.max_registers_per_line) {
+		fz_report("LINE_SUBS with room %u returned %ld, count %u",
+			  room, ret, ls.count);
+		return;
+	}
+	e = (unsigned char *)(uintptr_t)ls.entries;
+	if (e < fz.ents || e + (size_t)ret * ls.entry_size > fz.ents_end)
+		return;
+	for (i = 0; i < ret; i++, e += ls.entry_size) {
+		struct eventline_sub_info si;
+
+		memcpy(&si, e, sizeof(si));
+		if (!si.sub_id || si.__reserved ||
+		    si.sub_flags & ~EVENTLINE_SUB_OWNER) {
+			fz_report("LINE_SUBS entry %u: sub_id %llu flags %#x rsv %u",
+				  i, (unsigned long long)si.sub_id,
+				  si.sub_flags, si.__reserved);
+			return;
+		}
+		k = fz.nsubs < FZ_SUBS ? fz.nsubs++ : fz_below(FZ_SUBS);
+		fz.subs[k].line_id = f->line_id;
+		fz.subs[k].sub_id = si.sub_id;
+	}
+}
+
 /* A successful ioctl: check what came back and adopt new fds. */
 static void fz_ioctl_ok(const struct fz_fd *f, unsigned int ci, long ret,
 			const struct fz_arg *a)
@@ -1412,10 +1648,15 @@ static void fz_ioctl_ok(const struct fz_fd *f, unsigned int ci, long ret,
 		}
 		if (known) {
 			memcpy(&id, a->ptr + fz_cmds[ci].out_off, 8);
-			if (!id || id > UINT32_MAX)
-				fz_report("%s gave line id %#llx",
-					  fz_cmds[ci].name,
-					  (unsigned long long)id);
+			if (!id)
+				fz_report("%s gave line id 0", fz_cmds[ci].name);
+			/* One counter, never reused: each new line is later. */
+			if (ci == FZ_LINE_CREATE && id <= fz.last_created)
+				fz_report("LINE_CREATE gave id %llu after %llu",
+					  (unsigned long long)id,
+					  (unsigned long long)fz.last_created);
+			if (ci == FZ_LINE_CREATE)
+				fz.last_created = id;
 			fz_remember_line(id);
 		}
 		fz_pool_add(ret, ci == FZ_LINE_CREATE ? FZ_OWNER : FZ_POSTER,
@@ -1425,6 +1666,10 @@ static void fz_ioctl_ok(const struct fz_fd *f, unsigned int ci, long ret,
 		break;
 	}
 
+	if (ci == FZ_LINE_SUBS) {
+		fz_line_subs_ok(f, ret, a, known);
+		return;
+	}
 	if (ci == FZ_POST_BATCH) {
 		struct eventline_post_batch b;
 
@@ -1458,6 +1703,8 @@ static void fz_ioctl_ok(const struct fz_fd *f, unsigned int ci, long ret,
 		memcpy(&seq, a->ptr + offsetof(struct eventline_post, seq), 8);
 		fz_check_seqs(f, seq, 1);
 	}
+	if (ci == FZ_LINE_INFO && known)
+		fz_line_info_ok(f, a);
 }
 
 /*
@@ -1627,6 +1874,31 @@ static void fz_judge(const struct fz_fd *f, unsigned int ci,
 		fz_check_writes(ci, a, span);
 }
 
+/*
+ * A valid, unmutated argument naming a "kernel." line: no process may
+ * create one, so none can be found either.
+ */
+static void fz_predict_kernel_name(unsigned int ci, struct fz_arg *a)
+{
+	const char *name;
+
+	if (!a->plain || a->nmut || a->usize < fz_cmds[ci].ver0)
+		return;
+	switch (ci) {
+	case FZ_LINE_CREATE:
+		name = ((struct eventline_line_create *)a->ptr)->name;
+		if (!strcmp(name, FZ_KERNEL_NAME))
+			a->predict = EPERM;
+		break;
+	case FZ_LINE_OPEN:
+	case FZ_SUBSCRIBE:
+		name = ((struct eventline_line_ref *)a->ptr)->name;
+		if (!strcmp(name, FZ_KERNEL_NAME))
+			a->predict = ENOENT;
+		break;
+	}
+}
+
 static void fz_op_ioctl(void)
 {
 	struct fz_fd f = fz_pick();
@@ -1661,6 +1933,7 @@ static void fz_op_ioctl(void)
 	fz_cur.cmd = cmd;
 	fz_cur.mut = NULL;
 
+	fz.target_line = f.line_id;
 	arg = fz_place_arg(c, ci, &a, &span);
 
 	/* Which errors may come back. */
@@ -1680,6 +1953,7 @@ static void fz_op_ioctl(void)
 		allowed = FZ_E(ENOTTY);
 	} else {
 		allowed = fz_common_errs | c->errs;
+		fz_predict_kernel_name(ci, &a);
 	}
 
 	if (ci == FZ_POST_BATCH)
@@ -1789,6 +2063,20 @@ static void fz_check_records(const unsigned char *buf, size_t n,
 					fz_report("second LINE_CLOSED for line %llu",
 						  (unsigned long long)h.line_id);
 				t->closed = true;
+			} else if (h.type == EVENTLINE_META_EVICTED) {
+				if (h.payload_len || !h.line_id)
+					fz_report("bad EVICTED record: len %u line %llu",
+						  h.payload_len,
+						  (unsigned long long)h.line_id);
+				/*
+				 * Its subscription ended: later records of the
+				 * line come from a new one, in sequence still.
+				 * A closed line has no subscription to evict.
+				 */
+				t = fz_track(r, h.line_id);
+				if (t->closed)
+					fz_report("EVICTED after LINE_CLOSED for line %llu",
+						  (unsigned long long)h.line_id);
 			} else {
 				fz_report("unknown META type %u", h.type);
 			}
@@ -2608,7 +2896,9 @@ static void fz_op_uring(void)
 	} else if (reserved) {
 		a.predict = EINVAL;
 		allowed = FZ_E(EINVAL);
-	} else if (!c || !(c->kinds & K(f.kind))) {
+	} else if (!c || !(c->kinds & K(f.kind)) ||
+		   (ci != FZ_POST && ci != FZ_POST_BATCH)) {
+		/* Only the two posting commands exist as uring_cmds. */
 		a.predict = ENOTTY;
 		allowed = FZ_E(ENOTTY);
 	} else {
@@ -2706,6 +2996,123 @@ static int fz_read_one(int reg, void *buf, size_t cap,
 
 	*rec = buf;
 	return n < 0 ? -errno : n;
+}
+
+/* The sub_ids of line @own's subscriptions, in chain order; how many. */
+static int fz_oracle_subs(int own, uint64_t *ids, uint32_t room)
+{
+	struct eventline_sub_info si[4];
+	struct eventline_line_subs ls = {
+		.size = sizeof(ls), .count = room, .entry_size = sizeof(si[0]),
+		.entries = (uintptr_t)si,
+	};
+	long n = tu_ioctl(own, EVENTLINE_IOC_LINE_SUBS, &ls);
+	long i;
+
+	ASSERT_LE(room, TU_ARRAY_SIZE(si));
+	if (n < 0 || n != ls.count) {
+		fz_report("oracle: LINE_SUBS returned %ld, count %u", n,
+			  ls.count);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		ids[i] = si[i].sub_id;
+		if (si[i].uid != geteuid() || si[i].pid != (uint32_t)getpid() ||
+		    si[i].sub_flags != EVENTLINE_SUB_OWNER)
+			fz_report("oracle: subscription uid %u pid %u flags %#x",
+				  si[i].uid, si[i].pid, si[i].sub_flags);
+	}
+	return n;
+}
+
+/*
+ * The owner's say over its line, checked exactly: LINE_INFO from every fd,
+ * expected owners, LINE_SUBS and an EVICT, after which the evicted register
+ * gets what was posted before it, EVICTED, and end of stream, while the
+ * other keeps receiving.
+ */
+static void fz_oracle_evict(void)
+{
+	struct eventline_line_ref ref = { .size = sizeof(ref) };
+	struct eventline_line_info li = { .size = sizeof(li) };
+	unsigned char buf[4 * TU_REC_SIZE(8)];
+	const struct eventline_record *rec;
+	struct eventline_evict ev = { .size = sizeof(ev) };
+	uint64_t id, subs[4], seq;
+	int ctl, own, keep, gone, n;
+
+	ctl = tu_open_ctl();
+	own = ASSERT_OK(tu_line_create(ctl, NULL, 0600, EVENTLINE_FD_CLOEXEC,
+				       &id));
+	keep = ASSERT_OK(tu_register_create(ctl, 8, EVENTLINE_FD_CLOEXEC |
+							EVENTLINE_FD_NONBLOCK));
+	gone = ASSERT_OK(tu_register_create(ctl, 8, EVENTLINE_FD_CLOEXEC |
+							EVENTLINE_FD_NONBLOCK));
+	EXPECT_OK(tu_subscribe(keep, id, NULL));
+	n = fz_oracle_subs(own, subs, 4);
+	EXPECT_EQ(n, 1);
+
+	/* We own it: insisting on our uid works, on the kernel does not. */
+	ref.id = id;
+	ref.flags = EVENTLINE_REF_KERNEL_OWNED;
+	EXPECT_RET(tu_ioctl(gone, EVENTLINE_IOC_SUBSCRIBE, &ref), EACCES);
+	ref.flags = EVENTLINE_REF_OWNER_UID;
+	ref.owner_uid = geteuid() + 1;
+	EXPECT_RET(tu_ioctl(gone, EVENTLINE_IOC_SUBSCRIBE, &ref), EACCES);
+	ref.owner_uid = geteuid();
+	EXPECT_OK(tu_ioctl(gone, EVENTLINE_IOC_SUBSCRIBE, &ref));
+
+	li.id = id;
+	EXPECT_OK(tu_ioctl(gone, EVENTLINE_IOC_LINE_INFO, &li));
+	EXPECT_EQ(li.id, id);
+	EXPECT_EQ(li.owner_uid, geteuid());
+	EXPECT_EQ(li.owner_gid, getegid());
+	EXPECT_EQ(li.mode, 0600);
+	EXPECT_EQ(li.line_flags, 0);
+	EXPECT_EQ(li.nr_subs, 2);
+	EXPECT_EQ(li.name[0], '\0');
+
+	EXPECT_OK(tu_post(own, 4, "abcdefgh", 8, &seq));
+	EXPECT_EQ(seq, 1);
+	/* The new subscription is the one not listed before. */
+	ASSERT_EQ(fz_oracle_subs(own, subs + 1, 3), 2);
+	ev.sub_id = subs[1] == subs[0] ? subs[2] : subs[1];
+	EXPECT_OK(tu_ioctl(own, EVENTLINE_IOC_EVICT, &ev));
+	EXPECT_RET(tu_ioctl(own, EVENTLINE_IOC_EVICT, &ev), ENOENT);
+	EXPECT_OK(tu_post(own, 5, NULL, 0, &seq));
+	EXPECT_EQ(seq, 2);
+
+	/* Until its EVICTED record is read, the register may still ask. */
+	li.id = id;
+	EXPECT_OK(tu_ioctl(gone, EVENTLINE_IOC_LINE_INFO, &li));
+	EXPECT_EQ(li.nr_subs, 1);
+	n = fz_read_one(gone, buf, sizeof(buf), &rec);
+	EXPECT_EQ(n, TU_REC_SIZE(8) + TU_REC_SIZE(0));
+	if (n == (int)(TU_REC_SIZE(8) + TU_REC_SIZE(0))) {
+		tu_check_line_record(rec, id, 4, 1, "abcdefgh", 8);
+		rec = (const void *)(buf + TU_REC_SIZE(8));
+		tu_check_meta_record(rec, EVENTLINE_META_EVICTED, id);
+		EXPECT_EQ(rec->uid, geteuid());
+	}
+	EXPECT_EQ(read(gone, buf, sizeof(buf)), 0);
+	li.id = id;
+	EXPECT_RET(tu_ioctl(gone, EVENTLINE_IOC_LINE_INFO, &li), ENOENT);
+
+	/* The other register saw both posts. */
+	n = fz_read_one(keep, buf, sizeof(buf), &rec);
+	EXPECT_EQ(n, TU_REC_SIZE(8) + TU_REC_SIZE(0));
+	if (n == (int)(TU_REC_SIZE(8) + TU_REC_SIZE(0))) {
+		tu_check_line_record(rec, id, 4, 1, "abcdefgh", 8);
+		tu_check_line_record((const void *)(buf + TU_REC_SIZE(8)), id,
+				     5, 2, NULL, 0);
+	}
+
+	/* The evicted register may come back. */
+	EXPECT_OK(tu_subscribe(gone, id, NULL));
+	close(gone);
+	close(keep);
+	close(own);
+	close(ctl);
 }
 
 /*
@@ -2827,6 +3234,7 @@ static void fz_oracle(void)
 	close(ctl);
 	free(buf);
 	free(payload);
+	fz_oracle_evict();
 }
 
 /* ------------------------------------------------------------------ */

@@ -20,6 +20,8 @@
 static void test_info_fields(void)
 {
 	const uint32_t fd_flags = EVENTLINE_FD_CLOEXEC | EVENTLINE_FD_NONBLOCK;
+	const uint32_t ref_flags = EVENTLINE_REF_OWNER_UID |
+				   EVENTLINE_REF_KERNEL_OWNED;
 	struct eventline_info info;
 	int ctl = tu_open_ctl();
 
@@ -27,9 +29,11 @@ static void test_info_fields(void)
 
 	/* In fields are not rewritten. */
 	EXPECT_EQ(info.size, sizeof(info));
+	EXPECT_EQ(info.size, 112);
 	EXPECT_EQ(info.flags, 0);
 
 	EXPECT_EQ(info.api_version, EVENTLINE_API_VERSION);
+	EXPECT_EQ(info.api_version, 3);
 	EXPECT_EQ(info.record_size, sizeof(struct eventline_record));
 	EXPECT_EQ(info.record_size, EVENTLINE_RECORD_SIZE_VER0);
 	EXPECT_EQ(info.categories & (1ULL << EVENTLINE_CAT_META),
@@ -44,8 +48,10 @@ static void test_info_fields(void)
 	EXPECT_EQ(info.line_create_flags & fd_flags, fd_flags);
 	EXPECT_EQ(info.line_open_flags & fd_flags, fd_flags);
 	EXPECT_EQ(info.register_flags & fd_flags, fd_flags);
-	/* The header documents these as taking no flags yet. */
-	EXPECT_EQ(info.subscribe_flags, 0);
+	/* LINE_OPEN and SUBSCRIBE can insist on the line's owner. */
+	EXPECT_EQ(info.line_open_flags, fd_flags | ref_flags);
+	EXPECT_EQ(info.subscribe_flags, ref_flags);
+	/* The header documents this one as taking no flags yet. */
 	EXPECT_EQ(info.post_flags, 0);
 
 	EXPECT_GT(info.max_lines_per_user, 0);
@@ -59,10 +65,87 @@ static void test_info_fields(void)
 	EXPECT_EQ(info.line_modes, 0666);
 	EXPECT_EQ(info.__reserved, 0);
 
+	/* The per-user limits and the owner's share of each line. */
+	EXPECT_GT(info.max_registers_per_user, 0);
+	EXPECT_GT(info.max_posters_per_user, 0);
+	EXPECT_GT(info.max_subs_per_user, 0);
+	EXPECT_LE(info.owner_reserved_subs, info.max_registers_per_line);
+
 	tap_diag("limits: lines/user %u, registers/line %u, payload %u, "
 		 "queue %u (default %u)", info.max_lines_per_user,
 		 info.max_registers_per_line, info.max_payload,
 		 info.max_queue_len, info.default_queue_len);
+	tap_diag("limits: registers/user %u, posters/user %u, subs/user/line "
+		 "%u, owner's reserve %u", info.max_registers_per_user,
+		 info.max_posters_per_user, info.max_subs_per_user,
+		 info.owner_reserved_subs);
+	close(ctl);
+}
+
+/*
+ * Out fields, __reserved included, are ignored on input: a caller may
+ * reuse a struct a previous call filled, or not zero it at all beyond size
+ * and flags, and gets the same answer.
+ */
+static void test_info_out_fields_ignored(void)
+{
+	struct eventline_info ref, info;
+	int ctl = tu_open_ctl();
+
+	tu_get_info(ctl, &ref);
+	memset(&info, 0xa5, sizeof(info));
+	info.size = sizeof(info);
+	info.flags = 0;
+	EXPECT_OK(tu_ioctl(ctl, EVENTLINE_IOC_GET_INFO, &info));
+	EXPECT_EQ(memcmp(&info, &ref, sizeof(ref)), 0);
+	EXPECT_EQ(info.__reserved, 0);
+
+	/* Only __reserved dirty: still no -EINVAL, and it is written as 0. */
+	memset(&info, 0, sizeof(info));
+	info.size = sizeof(info);
+	info.__reserved = 1;
+	EXPECT_OK(tu_ioctl(ctl, EVENTLINE_IOC_GET_INFO, &info));
+	EXPECT_EQ(info.__reserved, 0);
+	EXPECT_EQ(memcmp(&info, &ref, sizeof(ref)), 0);
+
+	/* The same for a caller of the first version. */
+	memset(&info, 0xa5, sizeof(info));
+	info.size = EVENTLINE_INFO_SIZE_VER0;
+	info.flags = 0;
+	EXPECT_OK(tu_ioctl(ctl, EVENTLINE_IOC_GET_INFO, &info));
+	EXPECT_EQ(memcmp((char *)&info + 8, (char *)&ref + 8,
+			 EVENTLINE_INFO_SIZE_VER0 - 8), 0);
+	close(ctl);
+}
+
+/*
+ * A caller of the previous version (96 bytes, API 2) gets exactly its
+ * fields, and the four limits added since are not written.
+ */
+static void test_info_v2_caller(void)
+{
+	unsigned char buf[sizeof(struct eventline_info) + 16];
+	struct eventline_info *info = (void *)buf, ref;
+	const size_t v2 = offsetof(struct eventline_info,
+				   max_registers_per_user);
+	int ctl = tu_open_ctl();
+	size_t i;
+
+	EXPECT_EQ(v2, 96);
+	tu_get_info(ctl, &ref);
+	memset(buf, 0xa5, sizeof(buf));
+	memset(buf, 0, v2);
+	info->size = v2;
+	EXPECT_OK(tu_ioctl(ctl, EVENTLINE_IOC_GET_INFO, info));
+	EXPECT_EQ(memcmp((char *)info + 8, (char *)&ref + 8, v2 - 8), 0);
+	for (i = v2; i < sizeof(buf); i++) {
+		if (buf[i] != 0xa5) {
+			tap_diag("byte %zu past the caller's size was written",
+				 i);
+			tap_fail();
+			break;
+		}
+	}
 	close(ctl);
 }
 
@@ -288,7 +371,7 @@ static void test_ctl_unknown_cmd(void)
 	const unsigned long cmds[] = {
 		_IO(EVENTLINE_IOC_MAGIC, 0x04),
 		_IO(EVENTLINE_IOC_MAGIC, 0x0f),
-		_IO(EVENTLINE_IOC_MAGIC, 0x12),
+		_IO(EVENTLINE_IOC_MAGIC, 0x15),
 		_IO(EVENTLINE_IOC_MAGIC, 0x21),
 		_IO(EVENTLINE_IOC_MAGIC, 0xff),
 		/* The commands carry no size: a sized variant is not them. */
@@ -359,6 +442,8 @@ static void test_ctl_unprivileged(void)
 
 static const struct tap_test tests[] = {
 	TAP_TEST(test_info_fields),
+	TAP_TEST(test_info_out_fields_ignored),
+	TAP_TEST(test_info_v2_caller),
 	TAP_TEST(test_info_consistent),
 	TAP_TEST(test_info_short_size),
 	TAP_TEST(test_info_ver0_no_overrun),

@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <poll.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -41,10 +42,23 @@ struct abi_ctx {
 	char line_name[EVENTLINE_NAME_MAX];
 	/* POST_BATCH's entries: they live outside its argument struct. */
 	struct eventline_post_entry ents[1];
+	/* LINE_SUBS writes here */
+	struct eventline_sub_info subs[4];
+	/* a non-blocking register that EVICT's rows subscribe and evict */
+	int evict_reg;
 };
 
 /* The ABI is fixed by these sizes, for 64-bit and 32-bit callers alike. */
-_Static_assert(sizeof(struct eventline_info) == 96, "info");
+_Static_assert(sizeof(struct eventline_info) == 112, "info");
+_Static_assert(sizeof(struct eventline_line_ref) == 88, "line_ref");
+_Static_assert(sizeof(struct eventline_line_info) ==
+	       EVENTLINE_LINE_INFO_SIZE_VER0, "line_info");
+_Static_assert(sizeof(struct eventline_sub_info) ==
+	       EVENTLINE_SUB_INFO_SIZE_VER0, "sub_info");
+_Static_assert(sizeof(struct eventline_line_subs) ==
+	       EVENTLINE_LINE_SUBS_SIZE_VER0, "line_subs");
+_Static_assert(sizeof(struct eventline_evict) == EVENTLINE_EVICT_SIZE_VER0,
+	       "evict");
 _Static_assert(sizeof(struct eventline_register_create) == 32,
 	       "register_create");
 _Static_assert(sizeof(struct eventline_post_batch) == 32, "post_batch");
@@ -61,6 +75,11 @@ struct abi_cmd {
 	size_t size;			/* sizeof() the struct */
 	/* flags the kernel accepts, from GET_INFO */
 	uint32_t (*valid_flags)(const struct abi_ctx *c);
+	/*
+	 * The errno an accepted flag alone gives with the valid argument,
+	 * when it asks for something the argument cannot satisfy; NULL: 0.
+	 */
+	int (*flag_err)(uint32_t flag);
 	/* reserved fields: offset and width, 0 width for none */
 	size_t rsv_off[2], rsv_len[2];
 	/* build a valid argument in @arg (zeroed, size set by the caller) */
@@ -100,6 +119,16 @@ static uint32_t flags_post(const struct abi_ctx *c)
 	return c->info.post_flags;
 }
 
+/*
+ * The test's line is owned by the test's uid (0), so insisting on owner
+ * uid 0 (owner_uid is 0 in the valid argument) is met, and insisting on
+ * kernel code as the owner is refused.
+ */
+static int flag_err_line_ref(uint32_t flag)
+{
+	return flag == EVENTLINE_REF_KERNEL_OWNED ? EACCES : 0;
+}
+
 static void prep_nothing(struct abi_ctx *c, void *arg)
 {
 	(void)c;
@@ -127,6 +156,65 @@ static void prep_unsubscribe(struct abi_ctx *c, void *arg)
 
 	ASSERT_OK(tu_subscribe(c->fd[FD_REG], c->line_id, NULL));
 	ref->id = c->line_id;
+}
+
+/* LINE_INFO's id is in for a register, out (and ignored) for line fds. */
+static void prep_line_info(struct abi_ctx *c, void *arg)
+{
+	struct eventline_line_info *li = arg;
+
+	li->id = c->line_id;
+}
+
+static void prep_line_subs(struct abi_ctx *c, void *arg)
+{
+	struct eventline_line_subs *ls = arg;
+
+	ls->count = TU_ARRAY_SIZE(c->subs);
+	ls->entry_size = sizeof(c->subs[0]);
+	ls->entries = (uintptr_t)c->subs;
+}
+
+/* The sub_ids of the test line's subscriptions; returns how many. */
+static unsigned int line_sub_ids(struct abi_ctx *c, uint64_t *ids,
+				 unsigned int room)
+{
+	struct eventline_line_subs ls = {
+		.size = sizeof(ls),
+		.count = TU_ARRAY_SIZE(c->subs),
+		.entry_size = sizeof(c->subs[0]),
+		.entries = (uintptr_t)c->subs,
+	};
+	long n = tu_ioctl(c->fd[FD_OWNER], EVENTLINE_IOC_LINE_SUBS, &ls);
+	long i;
+
+	ASSERT_OK(n);
+	ASSERT_LE(n, room);
+	for (i = 0; i < n; i++)
+		ids[i] = c->subs[i].sub_id;
+	return n;
+}
+
+/* Subscribe the eviction register; EVICT names its new subscription. */
+static void prep_evict(struct abi_ctx *c, void *arg)
+{
+	struct eventline_evict *ev = arg;
+	uint64_t before[4], after[4];
+	unsigned int nb, na, i, j;
+
+	nb = line_sub_ids(c, before, TU_ARRAY_SIZE(before));
+	ASSERT_OK(tu_subscribe(c->evict_reg, c->line_id, NULL));
+	na = line_sub_ids(c, after, TU_ARRAY_SIZE(after));
+	ASSERT_EQ(na, nb + 1);
+	/* sub_ids are never reused: the new one is the one not seen before. */
+	for (i = 0; i < na; i++) {
+		for (j = 0; j < nb && before[j] != after[i]; j++)
+			;
+		if (j == nb)
+			break;
+	}
+	ASSERT_LT(i, na);
+	ev->sub_id = after[i];
 }
 
 static void prep_post(struct abi_ctx *c, void *arg)
@@ -179,6 +267,39 @@ static void undo_unsubscribe(struct abi_ctx *c, void *arg, long ret)
 		EXPECT_OK(tu_unsubscribe(c->fd[FD_REG], c->line_id));
 }
 
+/*
+ * An eviction ends the subscription: read the EVICTED record (and the end
+ * of stream after it) so that the register may subscribe again and its
+ * ring does not fill.  A refused one left the subscription in place.
+ */
+static void undo_evict(struct abi_ctx *c, void *arg, long ret)
+{
+	struct pollfd pfd = { .fd = c->evict_reg, .events = POLLIN };
+	unsigned char buf[4096];
+	ssize_t n;
+
+	(void)arg;
+	if (ret < 0) {
+		EXPECT_OK(tu_unsubscribe(c->evict_reg, c->line_id));
+		return;
+	}
+	for (;;) {
+		if (poll(&pfd, 1, 5000) != 1) {
+			tap_diag("EVICT: no end of stream on the evicted register");
+			tap_fail();
+			return;
+		}
+		n = read(c->evict_reg, buf, sizeof(buf));
+		if (n == 0)
+			return;
+		if (n < 0 && errno != EAGAIN) {
+			tap_diag("EVICT: read: %s", tap_errname(errno));
+			tap_fail();
+			return;
+		}
+	}
+}
+
 static const struct abi_cmd abi_cmds[] = {
 	{
 		.name = "GET_INFO", .cmd = EVENTLINE_IOC_GET_INFO,
@@ -204,6 +325,12 @@ static const struct abi_cmd abi_cmds[] = {
 		.ver0 = EVENTLINE_LINE_REF_SIZE_VER0,
 		.size = sizeof(struct eventline_line_ref),
 		.valid_flags = flags_line_open,
+		.flag_err = flag_err_line_ref,
+		/* owner_uid must be 0 without EVENTLINE_REF_OWNER_UID */
+		.rsv_off = { offsetof(struct eventline_line_ref, owner_uid),
+			     offsetof(struct eventline_line_ref, __reserved) },
+		.rsv_len = { sizeof(((struct eventline_line_ref *)0)->owner_uid),
+			     sizeof(((struct eventline_line_ref *)0)->__reserved) },
 		.prep = prep_line_ref, .undo = undo_close,
 	},
 	{
@@ -224,6 +351,11 @@ static const struct abi_cmd abi_cmds[] = {
 		.ver0 = EVENTLINE_LINE_REF_SIZE_VER0,
 		.size = sizeof(struct eventline_line_ref),
 		.valid_flags = flags_subscribe,
+		.flag_err = flag_err_line_ref,
+		.rsv_off = { offsetof(struct eventline_line_ref, owner_uid),
+			     offsetof(struct eventline_line_ref, __reserved) },
+		.rsv_len = { sizeof(((struct eventline_line_ref *)0)->owner_uid),
+			     sizeof(((struct eventline_line_ref *)0)->__reserved) },
 		.prep = prep_line_ref, .undo = undo_subscribe,
 	},
 	{
@@ -233,6 +365,10 @@ static const struct abi_cmd abi_cmds[] = {
 		.size = sizeof(struct eventline_line_ref),
 		/* The header gives UNSUBSCRIBE no flags at all. */
 		.valid_flags = flags_none,
+		.rsv_off = { offsetof(struct eventline_line_ref, owner_uid),
+			     offsetof(struct eventline_line_ref, __reserved) },
+		.rsv_len = { sizeof(((struct eventline_line_ref *)0)->owner_uid),
+			     sizeof(((struct eventline_line_ref *)0)->__reserved) },
 		.prep = prep_unsubscribe, .undo = undo_unsubscribe,
 	},
 	{
@@ -254,6 +390,31 @@ static const struct abi_cmd abi_cmds[] = {
 		.valid_flags = flags_none,
 		.prep = prep_post_batch, .undo = undo_nothing,
 	},
+	{
+		/* Its __reserved is out only: ignored on input, no row. */
+		.name = "LINE_INFO", .cmd = EVENTLINE_IOC_LINE_INFO,
+		.kinds = (1 << FD_OWNER) | (1 << FD_POSTER) | (1 << FD_REG),
+		.ver0 = EVENTLINE_LINE_INFO_SIZE_VER0,
+		.size = sizeof(struct eventline_line_info),
+		.valid_flags = flags_none,
+		.prep = prep_line_info, .undo = undo_nothing,
+	},
+	{
+		.name = "LINE_SUBS", .cmd = EVENTLINE_IOC_LINE_SUBS,
+		.kinds = 1 << FD_OWNER,
+		.ver0 = EVENTLINE_LINE_SUBS_SIZE_VER0,
+		.size = sizeof(struct eventline_line_subs),
+		.valid_flags = flags_none,
+		.prep = prep_line_subs, .undo = undo_nothing,
+	},
+	{
+		.name = "EVICT", .cmd = EVENTLINE_IOC_EVICT,
+		.kinds = 1 << FD_OWNER,
+		.ver0 = EVENTLINE_EVICT_SIZE_VER0,
+		.size = sizeof(struct eventline_evict),
+		.valid_flags = flags_none,
+		.prep = prep_evict, .undo = undo_evict,
+	},
 };
 
 static void abi_setup(struct abi_ctx *c)
@@ -270,6 +431,8 @@ static void abi_setup(struct abi_ctx *c)
 	c->fd[FD_OWNER] = ret;
 	c->fd[FD_POSTER] = ASSERT_OK(tu_line_open(ctl, c->line_id, NULL, 0));
 	c->fd[FD_REG] = ASSERT_OK(tu_register_create(ctl, 0, 0));
+	c->evict_reg = ASSERT_OK(tu_register_create(ctl, 0,
+						    EVENTLINE_FD_NONBLOCK));
 }
 
 /* Pick an fd @cmd is valid on. */
@@ -479,7 +642,8 @@ static void test_unknown_flags(void)
 				continue;
 			snprintf(what, sizeof(what), "flags %#x", flags);
 			abi_expect(cmd, what, abi_call(&c, cmd, buf, cmd->size,
-						       set_flags, &flags), 0);
+						       set_flags, &flags),
+				   cmd->flag_err ? cmd->flag_err(flags) : 0);
 		}
 	}
 	free(buf);
@@ -628,11 +792,8 @@ static void test_wrong_fd_kind(void)
 			cmd->prep(&c, buf);
 			*(uint32_t *)buf = cmd->size;
 			ret = tu_ioctl(c.fd[k], cmd->cmd, buf);
-			/* Clean up if it wrongly worked. */
-			if (ret >= 0 && (cmd->undo == undo_close))
-				close(ret);
-			if (cmd->cmd == EVENTLINE_IOC_UNSUBSCRIBE)
-				tu_unsubscribe(c.fd[FD_REG], c.line_id);
+			/* Undo what prep did, or the call if it wrongly worked. */
+			cmd->undo(&c, buf, ret);
 			snprintf(what, sizeof(what), "on a %s fd",
 				 fd_kind_name[k]);
 			abi_expect(cmd, what, ret, ENOTTY);
@@ -646,7 +807,7 @@ static void test_unknown_cmds(void)
 {
 	const unsigned long cmds[] = {
 		_IO(EVENTLINE_IOC_MAGIC, 0x04),
-		_IO(EVENTLINE_IOC_MAGIC, 0x12),
+		_IO(EVENTLINE_IOC_MAGIC, 0x15),
 		_IO(EVENTLINE_IOC_MAGIC, 0x22),
 		_IO(EVENTLINE_IOC_MAGIC, 0xff),
 		_IOWR(EVENTLINE_IOC_MAGIC, 0x20, struct eventline_post),
@@ -836,6 +997,178 @@ static void test_batch_entries(void)
 	ASSERT_SYSOK(munmap(area, 3 * pg));
 }
 
+/*
+ * LINE_INFO answers the same on the owner fd, a poster fd and a register
+ * subscribed to the line; out fields (the id on line fds, __reserved) are
+ * ignored on input.  A register asks about a line it is not subscribed to
+ * in vain.
+ */
+static void test_line_info_fd_kinds(void)
+{
+	const int kinds[] = { FD_OWNER, FD_POSTER, FD_REG };
+	struct eventline_line_info li;
+	struct abi_ctx c;
+	size_t i;
+
+	abi_setup(&c);
+	ASSERT_OK(tu_subscribe(c.fd[FD_REG], c.line_id, NULL));
+	for (i = 0; i < TU_ARRAY_SIZE(kinds); i++) {
+		memset(&li, 0xa5, sizeof(li));
+		li.size = sizeof(li);
+		li.flags = 0;
+		li.id = kinds[i] == FD_REG ? c.line_id : 0xa5a5;
+		EXPECT_OK(tu_ioctl(c.fd[kinds[i]], EVENTLINE_IOC_LINE_INFO, &li));
+		EXPECT_EQ(li.id, c.line_id);
+		EXPECT_EQ(li.owner_uid, geteuid());
+		EXPECT_EQ(li.owner_gid, getegid());
+		EXPECT_EQ(li.mode, 0666);
+		EXPECT_EQ(li.line_flags, 0);
+		EXPECT_EQ(li.nr_subs, 1);
+		EXPECT_EQ(li.__reserved, 0);
+		EXPECT_EQ(strcmp(li.name, c.line_name), 0);
+	}
+	EXPECT_OK(tu_unsubscribe(c.fd[FD_REG], c.line_id));
+	memset(&li, 0, sizeof(li));
+	li.size = sizeof(li);
+	li.id = c.line_id;
+	EXPECT_RET(tu_ioctl(c.fd[FD_REG], EVENTLINE_IOC_LINE_INFO, &li), ENOENT);
+	li.id = 0;
+	EXPECT_RET(tu_ioctl(c.fd[FD_REG], EVENTLINE_IOC_LINE_INFO, &li), ENOENT);
+	/* The line's count follows: nobody subscribed any more. */
+	li.id = 0;
+	EXPECT_OK(tu_ioctl(c.fd[FD_OWNER], EVENTLINE_IOC_LINE_INFO, &li));
+	EXPECT_EQ(li.nr_subs, 0);
+}
+
+static long line_subs(int fd, void *ents, uint32_t *count, uint32_t entry_size)
+{
+	struct eventline_line_subs ls = {
+		.size = sizeof(ls),
+		.count = *count,
+		.entry_size = entry_size,
+		.entries = (uintptr_t)ents,
+	};
+	long ret = tu_ioctl(fd, EVENTLINE_IOC_LINE_SUBS, &ls);
+
+	*count = ls.count;
+	return ret;
+}
+
+/*
+ * LINE_SUBS's entries are sized by entry_size: a multiple of 8 from VER0
+ * to a page (EINVAL otherwise); what the kernel does not know is zeroed,
+ * nothing past count entries is written, and the return value is the
+ * entries written while count comes back as the subscriptions there are.
+ */
+static void test_subs_entries(void)
+{
+	const uint32_t bad_sizes[] = { 0, 8, 16, 23, 25, 28, 4097, 4104,
+				       8192, 0xffffffffu };
+	const uint32_t good_sizes[] = { 24, 32, 64, 4096 };
+	const size_t area_len = 4 * 4096;
+	unsigned char *area;
+	struct eventline_sub_info *e;
+	uint64_t first_id = 0;
+	struct abi_ctx c;
+	uint32_t count;
+	size_t i, j;
+	int reg2;
+
+	abi_setup(&c);
+	area = malloc(area_len);
+	ASSERT_TRUE(area != NULL);
+	reg2 = ASSERT_OK(tu_register_create(c.fd[FD_CTL], 0, 0));
+	ASSERT_OK(tu_subscribe(c.fd[FD_REG], c.line_id, NULL));
+	ASSERT_OK(tu_subscribe(reg2, c.line_id, NULL));
+
+	for (i = 0; i < TU_ARRAY_SIZE(bad_sizes); i++) {
+		count = 1;
+		EXPECT_RET(line_subs(c.fd[FD_OWNER], area, &count,
+				     bad_sizes[i]), EINVAL);
+	}
+
+	for (i = 0; i < TU_ARRAY_SIZE(good_sizes); i++) {
+		uint32_t es = good_sizes[i];
+
+		memset(area, 0xa5, area_len);
+		count = 3;
+		EXPECT_EQ(line_subs(c.fd[FD_OWNER], area, &count, es), 2);
+		EXPECT_EQ(count, 2);
+		for (j = 0; j < 2; j++) {
+			e = (void *)(area + j * es);
+			EXPECT_NE(e->sub_id, 0);
+			EXPECT_EQ(e->uid, geteuid());
+			EXPECT_EQ(e->pid, getpid());
+			/* Root owns the line: its subscriptions are the owner's. */
+			EXPECT_EQ(e->sub_flags, EVENTLINE_SUB_OWNER);
+			EXPECT_EQ(e->__reserved, 0);
+			if (es > sizeof(*e) &&
+			    area[j * es + sizeof(*e)] != 0) {
+				tap_diag("entry_size %u: tail not zeroed", es);
+				tap_fail();
+			}
+		}
+		/* The same subscriptions, in the same order, every time. */
+		e = (void *)area;
+		if (!first_id)
+			first_id = e->sub_id;
+		EXPECT_EQ(e->sub_id, first_id);
+		EXPECT_NE(((struct eventline_sub_info *)(area + es))->sub_id,
+			  first_id);
+		/* The third slot had room but no subscription: untouched. */
+		EXPECT_EQ(area[2 * es], 0xa5);
+	}
+
+	/* Less room than subscriptions, and none at all. */
+	memset(area, 0xa5, area_len);
+	count = 1;
+	EXPECT_EQ(line_subs(c.fd[FD_OWNER], area, &count, sizeof(*e)), 1);
+	EXPECT_EQ(count, 2);
+	EXPECT_EQ(((struct eventline_sub_info *)area)->sub_id, first_id);
+	EXPECT_EQ(area[sizeof(*e)], 0xa5);
+	count = 0;
+	EXPECT_EQ(line_subs(c.fd[FD_OWNER], NULL, &count, sizeof(*e)), 0);
+	EXPECT_EQ(count, 2);
+
+	/* Entries that cannot be written. */
+	count = 2;
+	EXPECT_RET(line_subs(c.fd[FD_OWNER], NULL, &count, sizeof(*e)),
+		   EFAULT);
+	count = 2;
+	EXPECT_RET(line_subs(c.fd[FD_OWNER], tu_unmapped(), &count,
+			     sizeof(*e)), EFAULT);
+	count = 2;
+	EXPECT_RET(line_subs(c.fd[FD_OWNER], tu_guarded(sizeof(*e)), &count,
+			     sizeof(*e)), EFAULT);
+
+	/* Evicted or unsubscribed, a subscription is no longer listed. */
+	EXPECT_OK(tu_unsubscribe(c.fd[FD_REG], c.line_id));
+	count = 2;
+	EXPECT_EQ(line_subs(c.fd[FD_OWNER], area, &count, sizeof(*e)), 1);
+	EXPECT_EQ(count, 1);
+	e = (void *)area;
+	{
+		struct eventline_evict ev = { .size = sizeof(ev),
+					      .sub_id = e->sub_id };
+
+		EXPECT_OK(tu_ioctl(c.fd[FD_OWNER], EVENTLINE_IOC_EVICT, &ev));
+		/* An id that was evicted, or never handed out, is ENOENT. */
+		EXPECT_RET(tu_ioctl(c.fd[FD_OWNER], EVENTLINE_IOC_EVICT, &ev),
+			   ENOENT);
+		ev.sub_id = first_id;
+		EXPECT_RET(tu_ioctl(c.fd[FD_OWNER], EVENTLINE_IOC_EVICT, &ev),
+			   ENOENT);
+		ev.sub_id = ~0ULL;
+		EXPECT_RET(tu_ioctl(c.fd[FD_OWNER], EVENTLINE_IOC_EVICT, &ev),
+			   ENOENT);
+	}
+	count = 2;
+	EXPECT_EQ(line_subs(c.fd[FD_OWNER], area, &count, sizeof(*e)), 0);
+	EXPECT_EQ(count, 0);
+	close(reg2);
+	free(area);
+}
+
 /* A failed call must not have changed anything: the objects still work. */
 static void test_state_after_errors(void)
 {
@@ -871,6 +1204,8 @@ static const struct tap_test tests[] = {
 	TAP_TEST(test_wrong_fd_kind),
 	TAP_TEST(test_unknown_cmds),
 	TAP_TEST(test_batch_entries),
+	TAP_TEST(test_line_info_fd_kinds),
+	TAP_TEST(test_subs_entries),
 	TAP_TEST(test_state_after_errors),
 };
 

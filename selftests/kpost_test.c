@@ -480,6 +480,8 @@ static void kp_run_and_check(int reg, uint64_t id, unsigned int source,
 /* The line is the module's: found by name, with its id and mode. */
 static void test_kernel_line(void)
 {
+	struct eventline_line_info li;
+	struct eventline_line_ref ref;
 	int ctl, reg, fd;
 	uint64_t id, got = 0;
 	pid_t pid;
@@ -491,9 +493,28 @@ static void test_kernel_line(void)
 	ASSERT_OK(kp_subscribe(reg, &got));
 	EXPECT_EQ(got, id);
 	EXPECT_RET(kp_subscribe(reg, &got), EEXIST);
+	/* LINE_INFO through the register says who stands behind it. */
+	memset(&li, 0, sizeof(li));
+	li.size = sizeof(li);
+	li.id = id;
+	EXPECT_OK(tu_ioctl(reg, EVENTLINE_IOC_LINE_INFO, &li));
+	EXPECT_EQ(li.id, id);
+	EXPECT_EQ(li.line_flags & EVENTLINE_LINE_KERNEL_OWNED,
+		  EVENTLINE_LINE_KERNEL_OWNED);
+	EXPECT_EQ(li.mode, EVL_KPOST_LINE_MODE);
+	EXPECT_EQ(li.owner_uid, 0);
+	EXPECT_EQ(strcmp(li.name, EVL_KPOST_LINE), 0);
 	EXPECT_OK(tu_unsubscribe(reg, id));
-	/* Its name is taken in the initial user namespace. */
-	EXPECT_RET(tu_line_create(ctl, EVL_KPOST_LINE, 0600, 0, NULL), EEXIST);
+	/* A subscriber may insist that kernel code owns the line. */
+	memset(&ref, 0, sizeof(ref));
+	ref.size = sizeof(ref);
+	ref.flags = EVENTLINE_REF_KERNEL_OWNED;
+	strcpy(ref.name, EVL_KPOST_LINE);
+	EXPECT_OK(tu_ioctl(reg, EVENTLINE_IOC_SUBSCRIBE, &ref));
+	EXPECT_EQ(ref.id, id);
+	EXPECT_OK(tu_unsubscribe(reg, id));
+	/* "kernel." names are kernel code's: no process may create one. */
+	EXPECT_RET(tu_line_create(ctl, EVL_KPOST_LINE, 0600, 0, NULL), EPERM);
 	/* Owned by root with mode 0644: root may post on it too. */
 	fd = EXPECT_OK(tu_line_open(ctl, 0, EVL_KPOST_LINE, 0));
 	if (fd >= 0)

@@ -341,7 +341,7 @@ static void test_ring_charged_to_creator(void)
 /*
  * As an unprivileged user: register rings (for max_queue_len records, the
  * default ring size) are charged to the creator's cgroup, and the lines
- * the user may pin are bounded (EMFILE at max_lines_per_user); all of it
+ * the user may pin are bounded (EDQUOT at max_lines_per_user); all of it
  * is given back on exit.
  */
 static void test_unprivileged_rings_and_lines(void)
@@ -383,9 +383,9 @@ static void test_unprivileged_rings_and_lines(void)
 		helper_wait(&h);
 		for (i = 0; i < info.max_lines_per_user; i++)
 			ASSERT_OK(tu_line_create(ctl, NULL, 0600, 0, NULL));
-		EXPECT_RET(tu_line_create(ctl, NULL, 0600, 0, NULL), EMFILE);
+		EXPECT_RET(tu_line_create(ctl, NULL, 0600, 0, NULL), EDQUOT);
 		EXPECT_RET(tu_line_create(ctl, "memcg-over", 0600, 0, NULL),
-			   EMFILE);
+			   EDQUOT);
 		helper_say(h.from[1], 'l');
 		helper_wait(&h);
 		tap_child_exit();

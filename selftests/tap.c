@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -418,6 +419,12 @@ int tap_main(const struct tap_test *tests, unsigned int n,
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	/* A reader killed by the test must not kill the harness. */
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * A line's mode is the mode asked for less the creator's umask, as
+	 * for files.  Cases ask for exact modes, so they start from umask 0
+	 * whatever the runner's is; a case about the umask sets its own.
+	 */
+	umask(0);
 
 	for (i = 0; i < n; i++)
 		planned += tap_selected(tests[i].name, argc, argv);

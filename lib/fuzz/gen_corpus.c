@@ -4,9 +4,10 @@
  *
  * Seeds are generated rather than checked in as binary files so that what
  * they contain can be read here: streams as a register returns them
- * (several LINE records with payloads of awkward lengths, an OVERFLOW
- * record, LINE_CLOSED records), a record with a longer header from a
- * future ABI, and a few broken streams that must stop the decoder.
+ * (several LINE records with payloads of awkward lengths, OVERFLOW
+ * records, LINE_CLOSED and EVICTED records), a record with a longer
+ * header from a future ABI, and a few broken streams that must stop the
+ * decoder.
  *
  *   gen_corpus DIR
  */
@@ -122,6 +123,18 @@ int main(int argc, char **argv)
 	line_rec(2, 0, 1, big, sizeof(big));
 	meta_rec(EVENTLINE_META_LINE_CLOSED, 2, 0);
 	save("max-payload");
+
+	/*
+	 * The owner evicts us and we subscribe again; two OVERFLOW records
+	 * in a row, as a queue that filled again before it had room gives.
+	 */
+	line_rec(11, 2, 1, text, 4);
+	meta_rec(EVENTLINE_META_OVERFLOW, 0, 3);
+	meta_rec(EVENTLINE_META_OVERFLOW, 0, 2);
+	line_rec(11, 2, 7, text, 4);
+	meta_rec(EVENTLINE_META_EVICTED, 11, 0);
+	line_rec(11, 2, 9, text, 6);
+	save("evicted");
 
 	/*
 	 * A future kernel's record: header_size 64 with 8 unknown header

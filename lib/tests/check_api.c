@@ -26,6 +26,8 @@
 #define FAKE_ID		42
 #define FAKE_SEQ	9
 #define FAKE_MAX_BATCH	1024	/* the module's max_post_batch */
+#define FAKE_NR_SUBS	3	/* subscriptions LINE_SUBS reports */
+#define FAKE_SUB_ID	1000	/* sub_id of the first of them */
 
 static struct {
 	unsigned int calls;
@@ -47,6 +49,21 @@ static const struct eventline_info fake_info = {
 	.max_ring_size = 16 << 20,
 	.default_ring_size = 65536,
 	.max_post_batch_bytes = 1 << 20,
+	.max_registers_per_user = 1024,
+	.max_posters_per_user = 1023,
+	.max_subs_per_user = 256,
+	.owner_reserved_subs = 64,
+};
+
+/* What LINE_INFO reports on any fd. */
+static const struct eventline_line_info fake_line_info = {
+	.id = FAKE_ID,
+	.owner_uid = 1234,
+	.owner_gid = 5678,
+	.mode = 0640,
+	.line_flags = EVENTLINE_LINE_KERNEL_OWNED,
+	.nr_subs = FAKE_NR_SUBS,
+	.name = "kernel.fake",
 };
 
 /*
@@ -69,6 +86,44 @@ static int fake_get_info(struct eventline_info *arg, uint32_t size)
 	memcpy((char *)arg + out, (const char *)&fake_info + out,
 	       (size < known ? size : known) - out);
 	return 0;
+}
+
+static int fake_line_info_ioctl(struct eventline_line_info *arg)
+{
+	const size_t out = offsetof(struct eventline_line_info, id);
+
+	/* A register must name a line; a line fd's id is out only. */
+	if (!arg->id) {
+		errno = ENOENT;
+		return -1;
+	}
+	memcpy((char *)arg + out, (const char *)&fake_line_info + out,
+	       sizeof(*arg) - out);
+	return 0;
+}
+
+/* LINE_SUBS of a line with FAKE_NR_SUBS subscriptions. */
+static int fake_line_subs(struct eventline_line_subs *arg)
+{
+	unsigned char *ent = (void *)(uintptr_t)arg->entries;
+	uint32_t i, n = arg->count < FAKE_NR_SUBS ? arg->count : FAKE_NR_SUBS;
+
+	if (arg->entry_size != EVENTLINE_SUB_INFO_SIZE_VER0) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		struct eventline_sub_info e = {
+			.sub_id = FAKE_SUB_ID + i,
+			.uid = 100 + i,
+			.pid = 200 + i,
+			.sub_flags = i ? 0 : EVENTLINE_SUB_OWNER,
+		};
+
+		memcpy(ent + (size_t)i * arg->entry_size, &e, sizeof(e));
+	}
+	arg->count = FAKE_NR_SUBS;
+	return n;
 }
 
 static int fake_post_batch(struct eventline_post_batch *arg)
@@ -126,6 +181,16 @@ int ioctl(int fd, unsigned long request, ...)
 		return 0;
 	case EVENTLINE_IOC_POST_BATCH:
 		return fake_post_batch(arg);
+	case EVENTLINE_IOC_LINE_INFO:
+		return fake_line_info_ioctl(arg);
+	case EVENTLINE_IOC_LINE_SUBS:
+		return fake_line_subs(arg);
+	case EVENTLINE_IOC_EVICT:
+		if (((struct eventline_evict *)arg)->sub_id != FAKE_SUB_ID) {
+			errno = ENOENT;
+			return -1;
+		}
+		return 0;
 	}
 	errno = ENOTTY;
 	return -1;
@@ -232,6 +297,10 @@ START_TEST(test_names_too_long)
 			 -ENAMETOOLONG);
 	ck_assert_int_eq(el_subscribe(FAKE_FD, long_name, 0, NULL),
 			 -ENAMETOOLONG);
+	ck_assert_int_eq(el_line_open_opts(&fake_ctx, long_name, 0, NULL, NULL),
+			 -ENAMETOOLONG);
+	ck_assert_int_eq(el_subscribe_opts(FAKE_FD, long_name, 0, NULL, NULL),
+			 -ENAMETOOLONG);
 	ck_assert_uint_eq(fake.calls, 0);
 }
 END_TEST
@@ -248,6 +317,8 @@ START_TEST(test_null_args)
 	ck_assert_int_eq(el_info(&fake_ctx, NULL), -EINVAL);
 	ck_assert_int_eq(el_line_create(NULL, "x", NULL, NULL), -EINVAL);
 	ck_assert_int_eq(el_line_open(NULL, "x", 0, 0, NULL), -EINVAL);
+	ck_assert_int_eq(el_line_open_opts(NULL, "x", 0, NULL, NULL), -EINVAL);
+	ck_assert_int_eq(el_line_info(FAKE_FD, FAKE_ID, NULL), -EINVAL);
 	ck_assert_int_eq(el_register_create(NULL, NULL), -EINVAL);
 	ck_assert_int_eq(el_post(FAKE_FD, 1, NULL, 1, NULL), -EINVAL);
 	ck_assert_int_eq(el_post_batch(FAKE_FD, NULL, 1, NULL), -EINVAL);
@@ -267,15 +338,28 @@ START_TEST(test_line_ref_one_of_name_or_id)
 	ck_assert_int_eq(el_subscribe(FAKE_FD, NULL, 0, NULL), -EINVAL);
 	ck_assert_int_eq(el_subscribe(FAKE_FD, "x", 5, NULL), -EINVAL);
 	ck_assert_int_eq(el_unsubscribe(FAKE_FD, 0), -EINVAL);
+	ck_assert_int_eq(el_line_open_opts(&fake_ctx, NULL, 0, NULL, NULL),
+			 -EINVAL);
+	ck_assert_int_eq(el_line_open_opts(&fake_ctx, "x", 5, NULL, NULL),
+			 -EINVAL);
+	ck_assert_int_eq(el_subscribe_opts(FAKE_FD, "", 0, NULL, NULL), -EINVAL);
+	ck_assert_int_eq(el_subscribe_opts(FAKE_FD, "x", 5, NULL, NULL), -EINVAL);
 	ck_assert_uint_eq(fake.calls, 0);
 
+	/*
+	 * The 0.3 struct, owner_uid 0: a module that predates it accepts the
+	 * longer struct because its tail is zero.
+	 */
 	ck_assert_int_eq(el_line_open(&fake_ctx, "weather", 0,
 				      EVENTLINE_FD_CLOEXEC, &id), FAKE_RET_FD);
 	ck_assert_uint_eq(fake.request, EVENTLINE_IOC_LINE_OPEN);
-	ck_assert_uint_eq(ref->size, EVENTLINE_LINE_REF_SIZE_VER0);
+	ck_assert_uint_eq(ref->size, sizeof(*ref));
+	ck_assert_uint_eq(ref->size, EVENTLINE_LINE_REF_SIZE_VER0 + 8);
 	ck_assert_uint_eq(ref->flags, EVENTLINE_FD_CLOEXEC);
 	ck_assert_uint_eq(ref->id, 0);
 	ck_assert_str_eq(ref->name, "weather");
+	ck_assert_uint_eq(ref->owner_uid, 0);
+	ck_assert_uint_eq(ref->__reserved, 0);
 	ck_assert_uint_eq(id, FAKE_ID);
 
 	id = 0;
@@ -284,12 +368,231 @@ START_TEST(test_line_ref_one_of_name_or_id)
 	ck_assert_uint_eq(ref->flags, 0);
 	ck_assert_uint_eq(ref->id, 17);
 	ck_assert_str_eq(ref->name, "");
+	ck_assert_uint_eq(ref->owner_uid, 0);
 	ck_assert_uint_eq(id, FAKE_ID);
 
 	/* Errors from the kernel come back as negative errno. */
 	ck_assert_int_eq(el_unsubscribe(FAKE_FD, 17), -ENOENT);
 	ck_assert_uint_eq(fake.request, EVENTLINE_IOC_UNSUBSCRIBE);
 	ck_assert_uint_eq(ref->id, 17);
+}
+END_TEST
+
+/* An options struct as a newer caller has it: one more field. */
+struct line_open_opts_next {
+	struct el_line_open_opts v;
+	uint64_t future;
+};
+
+START_TEST(test_line_open_opts)
+{
+	struct eventline_line_ref *ref = (void *)fake.arg;
+	struct line_open_opts_next big;
+	size_t known = el__offsetofend(struct el_line_open_opts, owner_uid);
+	unsigned char *p = (unsigned char *)&big.v;
+	uint64_t id = 0;
+
+	/* No options: a close-on-exec poster fd and no owner asked for. */
+	ck_assert_int_eq(el_line_open_opts(&fake_ctx, "weather", 0, NULL, &id),
+			 FAKE_RET_FD);
+	ck_assert_uint_eq(fake.request, EVENTLINE_IOC_LINE_OPEN);
+	ck_assert_uint_eq(ref->size, sizeof(*ref));
+	ck_assert_uint_eq(ref->flags, EVENTLINE_FD_CLOEXEC);
+	ck_assert_uint_eq(ref->owner_uid, 0);
+	ck_assert_str_eq(ref->name, "weather");
+	ck_assert_uint_eq(id, FAKE_ID);
+
+	/* fd_flags and REF flags share the kernel's flags word. */
+	memset(&big, 0, sizeof(big));
+	big.v.sz = sizeof(big.v);
+	big.v.fd_flags = EVENTLINE_FD_NONBLOCK;
+	big.v.flags = EVENTLINE_REF_OWNER_UID;
+	big.v.owner_uid = 4321;
+	ck_assert_int_eq(el_line_open_opts(&fake_ctx, NULL, 9, &big.v, NULL),
+			 FAKE_RET_FD);
+	ck_assert_uint_eq(ref->flags,
+			  EVENTLINE_FD_NONBLOCK | EVENTLINE_REF_OWNER_UID);
+	ck_assert_uint_eq(ref->owner_uid, 4321);
+	ck_assert_uint_eq(ref->id, 9);
+	ck_assert_str_eq(ref->name, "");
+	ck_assert_uint_eq(ref->__reserved, 0);
+
+	/* fd_flags 0 is taken as given once sz covers it. */
+	big.v.fd_flags = 0;
+	big.v.flags = EVENTLINE_REF_KERNEL_OWNED;
+	big.v.owner_uid = 0;
+	ck_assert_int_eq(el_line_open_opts(&fake_ctx, "kernel.x", 0, &big.v,
+					   NULL), FAKE_RET_FD);
+	ck_assert_uint_eq(ref->flags, EVENTLINE_REF_KERNEL_OWNED);
+	ck_assert_uint_eq(fake.calls, 3);
+
+	/* sz rules: every field is in the first version. */
+	big.v.sz = 0;
+	ck_assert_int_eq(el_line_open_opts(&fake_ctx, "x", 0, &big.v, NULL),
+			 -EINVAL);
+	big.v.sz = known - 1;
+	ck_assert_int_eq(el_line_open_opts(&fake_ctx, "x", 0, &big.v, NULL),
+			 -EINVAL);
+	big.v.sz = sizeof(big);
+	big.future = 1;
+	ck_assert_int_eq(el_line_open_opts(&fake_ctx, "x", 0, &big.v, NULL),
+			 -E2BIG);
+	big.future = 0;
+	if (known < sizeof(big.v)) {
+		/* Tail padding (64-bit): a later version may use it. */
+		p[known] = 1;
+		ck_assert_int_eq(el_line_open_opts(&fake_ctx, "x", 0, &big.v,
+						   NULL), -E2BIG);
+		p[known] = 0;
+	}
+	ck_assert_uint_eq(fake.calls, 3);
+	big.v.sz = known;
+	ck_assert_int_eq(el_line_open_opts(&fake_ctx, "x", 0, &big.v, NULL),
+			 FAKE_RET_FD);
+	ck_assert_uint_eq(fake.calls, 4);
+}
+END_TEST
+
+START_TEST(test_subscribe_opts)
+{
+	struct eventline_line_ref *ref = (void *)fake.arg;
+	struct { struct el_subscribe_opts v; uint64_t future; } big;
+	uint64_t id = 0;
+
+	ck_assert_int_eq(el_subscribe_opts(FAKE_FD, "weather", 0, NULL, &id), 0);
+	ck_assert_uint_eq(fake.request, EVENTLINE_IOC_SUBSCRIBE);
+	ck_assert_uint_eq(ref->size, sizeof(*ref));
+	ck_assert_uint_eq(ref->flags, 0);
+	ck_assert_uint_eq(ref->owner_uid, 0);
+	ck_assert_str_eq(ref->name, "weather");
+	ck_assert_uint_eq(id, FAKE_ID);
+
+	memset(&big, 0, sizeof(big));
+	big.v.sz = sizeof(big.v);
+	big.v.flags = EVENTLINE_REF_OWNER_UID;
+	big.v.owner_uid = 65534;
+	ck_assert_int_eq(el_subscribe_opts(FAKE_FD, NULL, 3, &big.v, NULL), 0);
+	ck_assert_uint_eq(ref->flags, EVENTLINE_REF_OWNER_UID);
+	ck_assert_uint_eq(ref->owner_uid, 65534);
+	ck_assert_uint_eq(ref->id, 3);
+	ck_assert_uint_eq(ref->__reserved, 0);
+	ck_assert_uint_eq(fake.calls, 2);
+
+	big.v.sz = el__offsetofend(struct el_subscribe_opts, flags);
+	ck_assert_int_eq(el_subscribe_opts(FAKE_FD, NULL, 3, &big.v, NULL),
+			 -EINVAL);
+	big.v.sz = sizeof(big);
+	big.future = 1;
+	ck_assert_int_eq(el_subscribe_opts(FAKE_FD, NULL, 3, &big.v, NULL),
+			 -E2BIG);
+	ck_assert_uint_eq(fake.calls, 2);
+	big.future = 0;
+	ck_assert_int_eq(el_subscribe_opts(FAKE_FD, NULL, 3, &big.v, NULL), 0);
+	ck_assert_uint_eq(fake.calls, 3);
+}
+END_TEST
+
+START_TEST(test_line_info)
+{
+	struct eventline_line_info *arg = (void *)fake.arg;
+	struct eventline_line_info info;
+
+	memset(&info, 0xff, sizeof(info));
+	ck_assert_int_eq(el_line_info(FAKE_FD, 17, &info), 0);
+	ck_assert_uint_eq(fake.request, EVENTLINE_IOC_LINE_INFO);
+	/* As the kernel saw it: this header's size, zero but for the id. */
+	ck_assert_uint_eq(arg->size, sizeof(*arg));
+	ck_assert_uint_eq(arg->size, EVENTLINE_LINE_INFO_SIZE_VER0);
+	ck_assert_uint_eq(arg->flags, 0);
+	ck_assert_uint_eq(arg->id, 17);
+	ck_assert_uint_eq(arg->owner_uid, 0);
+	ck_assert_uint_eq(arg->__reserved, 0);
+	ck_assert_str_eq(arg->name, "");
+	/* As the caller gets it back. */
+	ck_assert_uint_eq(info.size, sizeof(info));
+	ck_assert_uint_eq(info.id, FAKE_ID);
+	ck_assert_uint_eq(info.owner_uid, fake_line_info.owner_uid);
+	ck_assert_uint_eq(info.owner_gid, fake_line_info.owner_gid);
+	ck_assert_uint_eq(info.mode, fake_line_info.mode);
+	ck_assert_uint_eq(info.line_flags, EVENTLINE_LINE_KERNEL_OWNED);
+	ck_assert_uint_eq(info.nr_subs, FAKE_NR_SUBS);
+	ck_assert_str_eq(info.name, "kernel.fake");
+
+	/* Errors come back negated. */
+	ck_assert_int_eq(el_line_info(FAKE_FD, 0, &info), -ENOENT);
+	ck_assert_uint_eq(fake.calls, 2);
+	ck_assert_int_eq(el_line_info(-1, 0, &info), -EBADF);
+}
+END_TEST
+
+START_TEST(test_line_subs)
+{
+	struct eventline_line_subs *arg = (void *)fake.arg;
+	struct eventline_sub_info subs[FAKE_NR_SUBS + 2];
+	size_t total = 0;
+	int i;
+
+	memset(subs, 0xa5, sizeof(subs));
+	ck_assert_int_eq(el_line_subs(FAKE_FD, subs, FAKE_NR_SUBS + 2, &total),
+			 FAKE_NR_SUBS);
+	ck_assert_uint_eq(fake.request, EVENTLINE_IOC_LINE_SUBS);
+	ck_assert_uint_eq(arg->size, sizeof(*arg));
+	ck_assert_uint_eq(arg->size, EVENTLINE_LINE_SUBS_SIZE_VER0);
+	ck_assert_uint_eq(arg->flags, 0);
+	ck_assert_uint_eq(arg->count, FAKE_NR_SUBS + 2);
+	ck_assert_uint_eq(arg->entry_size, sizeof(subs[0]));
+	ck_assert_uint_eq(arg->entries, (uintptr_t)subs);
+	ck_assert_uint_eq(total, FAKE_NR_SUBS);
+	for (i = 0; i < FAKE_NR_SUBS; i++) {
+		ck_assert_uint_eq(subs[i].sub_id, FAKE_SUB_ID + i);
+		ck_assert_uint_eq(subs[i].uid, 100 + i);
+		ck_assert_uint_eq(subs[i].pid, 200 + i);
+	}
+	ck_assert_uint_eq(subs[0].sub_flags, EVENTLINE_SUB_OWNER);
+	ck_assert_uint_eq(subs[FAKE_NR_SUBS].sub_id, 0xa5a5a5a5a5a5a5a5ull);
+
+	/* Less room than subscriptions: the entries written, and the total. */
+	total = 0;
+	ck_assert_int_eq(el_line_subs(FAKE_FD, subs, 1, &total), 1);
+	ck_assert_uint_eq(arg->count, 1);
+	ck_assert_uint_eq(total, FAKE_NR_SUBS);
+
+	/* No room at all: just the count; total_out is optional. */
+	total = 0;
+	ck_assert_int_eq(el_line_subs(FAKE_FD, NULL, 0, &total), 0);
+	ck_assert_uint_eq(arg->count, 0);
+	ck_assert_uint_eq(arg->entries, 0);
+	ck_assert_uint_eq(total, FAKE_NR_SUBS);
+	ck_assert_int_eq(el_line_subs(FAKE_FD, subs, FAKE_NR_SUBS, NULL),
+			 FAKE_NR_SUBS);
+	ck_assert_uint_eq(fake.calls, 4);
+
+	/* Room must come with an array; refused before the ioctl. */
+	ck_assert_int_eq(el_line_subs(FAKE_FD, NULL, 1, &total), -EINVAL);
+	ck_assert_uint_eq(fake.calls, 4);
+#if SIZE_MAX > UINT32_MAX
+	/* Room beyond what count and the int result hold is offered capped. */
+	ck_assert_int_eq(el_line_subs(FAKE_FD, subs, (size_t)UINT32_MAX + 2,
+				      NULL), FAKE_NR_SUBS);
+	ck_assert_uint_eq(arg->count, INT_MAX);
+#endif
+	ck_assert_int_eq(el_line_subs(-1, subs, 1, &total), -EBADF);
+}
+END_TEST
+
+START_TEST(test_evict)
+{
+	struct eventline_evict *arg = (void *)fake.arg;
+
+	ck_assert_int_eq(el_evict(FAKE_FD, FAKE_SUB_ID), 0);
+	ck_assert_uint_eq(fake.request, EVENTLINE_IOC_EVICT);
+	ck_assert_uint_eq(arg->size, sizeof(*arg));
+	ck_assert_uint_eq(arg->size, EVENTLINE_EVICT_SIZE_VER0);
+	ck_assert_uint_eq(arg->flags, 0);
+	ck_assert_uint_eq(arg->sub_id, FAKE_SUB_ID);
+	ck_assert_int_eq(el_evict(FAKE_FD, FAKE_SUB_ID + 1), -ENOENT);
+	ck_assert_uint_eq(arg->sub_id, FAKE_SUB_ID + 1);
+	ck_assert_int_eq(el_evict(-1, 1), -EBADF);
 }
 END_TEST
 
@@ -571,7 +874,7 @@ START_TEST(test_info)
 	ck_assert_int_eq(el_info(&fake_ctx, &info), 0);
 	ck_assert_uint_eq(fake.request, EVENTLINE_IOC_GET_INFO);
 	ck_assert_uint_eq(arg->size, sizeof(info));
-	ck_assert_uint_gt(arg->size, EVENTLINE_INFO_SIZE_VER0);
+	ck_assert_uint_eq(arg->size, 112);
 	ck_assert_uint_eq(arg->flags, 0);
 	ck_assert_uint_eq(arg->max_payload, 0);
 	ck_assert_uint_eq(arg->max_post_batch_bytes, 0);
@@ -582,6 +885,13 @@ START_TEST(test_info)
 	ck_assert_uint_eq(info.default_ring_size, fake_info.default_ring_size);
 	ck_assert_uint_eq(info.max_post_batch_bytes,
 			  fake_info.max_post_batch_bytes);
+	ck_assert_uint_eq(info.max_registers_per_user,
+			  fake_info.max_registers_per_user);
+	ck_assert_uint_eq(info.max_posters_per_user,
+			  fake_info.max_posters_per_user);
+	ck_assert_uint_eq(info.max_subs_per_user, fake_info.max_subs_per_user);
+	ck_assert_uint_eq(info.owner_reserved_subs,
+			  fake_info.owner_reserved_subs);
 }
 END_TEST
 
@@ -600,6 +910,49 @@ START_TEST(test_info_old_module)
 	ck_assert_uint_eq(info.max_ring_size, 0);
 	ck_assert_uint_eq(info.default_ring_size, 0);
 	ck_assert_uint_eq(info.max_post_batch_bytes, 0);
+	ck_assert_uint_eq(info.max_registers_per_user, 0);
+
+	/* A 0.2 module: the 0.3 fields read 0, the 0.2 ones are there. */
+	fake.info_size = 96;
+	memset(&info, 0xff, sizeof(info));
+	ck_assert_int_eq(el_info(&fake_ctx, &info), 0);
+	ck_assert_uint_eq(info.max_post_batch_bytes,
+			  fake_info.max_post_batch_bytes);
+	ck_assert_uint_eq(info.max_registers_per_user, 0);
+	ck_assert_uint_eq(info.max_posters_per_user, 0);
+	ck_assert_uint_eq(info.max_subs_per_user, 0);
+	ck_assert_uint_eq(info.owner_reserved_subs, 0);
+}
+END_TEST
+
+/*
+ * el_info@EVENTLINE_0.2, which programs linked against 0.2 call: the 96-byte
+ * struct of 0.2, filled in full, and not one byte past it.
+ */
+START_TEST(test_info_v0_2)
+{
+	struct eventline_info *arg = (void *)fake.arg;
+	struct {
+		unsigned char info[96];
+		unsigned char canary[32];
+	} buf;
+	struct eventline_info v2;
+	size_t i;
+
+	ck_assert_uint_eq(offsetof(struct eventline_info,
+				   max_registers_per_user), sizeof(buf.info));
+	memset(&buf, 0xa5, sizeof(buf));
+	ck_assert_int_eq(el__info_v0_2(&fake_ctx, (void *)buf.info), 0);
+	ck_assert_uint_eq(arg->size, sizeof(buf.info));
+	for (i = 0; i < sizeof(buf.canary); i++)
+		ck_assert_uint_eq(buf.canary[i], 0xa5);
+	memset(&v2, 0, sizeof(v2));
+	memcpy(&v2, buf.info, sizeof(buf.info));
+	ck_assert_uint_eq(v2.size, sizeof(buf.info));
+	ck_assert_uint_eq(v2.api_version, EVENTLINE_API_VERSION);
+	ck_assert_uint_eq(v2.max_post_batch_bytes,
+			  fake_info.max_post_batch_bytes);
+	ck_assert_int_eq(el__info_v0_2(NULL, (void *)buf.info), -EINVAL);
 }
 END_TEST
 
@@ -682,7 +1035,7 @@ START_TEST(test_version)
 	snprintf(want, sizeof(want), "%d.%d.%d", EL_VERSION_MAJOR,
 		 EL_VERSION_MINOR, EL_VERSION_PATCH);
 	ck_assert_str_eq(el_version(), want);
-	ck_assert_str_eq(el_version(), "0.2.0");
+	ck_assert_str_eq(el_version(), "0.3.0");
 }
 END_TEST
 
@@ -698,6 +1051,8 @@ Suite *api_suite(void)
 	tcase_add_test(wrap, test_names_too_long);
 	tcase_add_test(wrap, test_null_args);
 	tcase_add_test(wrap, test_line_ref_one_of_name_or_id);
+	tcase_add_test(opts, test_line_open_opts);
+	tcase_add_test(opts, test_subscribe_opts);
 	tcase_add_test(opts, test_register_opts_old_caller);
 	tcase_add_test(opts, test_register_opts_tail);
 	tcase_add_test(wrap, test_register_create);
@@ -709,6 +1064,10 @@ Suite *api_suite(void)
 	tcase_add_test(wrap, test_info);
 	tcase_add_test(wrap, test_info_old_module);
 	tcase_add_test(wrap, test_info_v0_1);
+	tcase_add_test(wrap, test_info_v0_2);
+	tcase_add_test(wrap, test_line_info);
+	tcase_add_test(wrap, test_line_subs);
+	tcase_add_test(wrap, test_evict);
 	tcase_add_test(wrap, test_ctx_open);
 	tcase_add_test(wrap, test_version);
 	suite_add_tcase(s, opts);

@@ -503,10 +503,75 @@ START_TEST(test_overflow_lost_bad)
 	r = overflow_rec(&ovf, sizeof(ovf));
 	r.type = EVENTLINE_META_LINE_CLOSED;
 	ck_assert_int_eq(el_record_overflow_lost(&r, &lost), -EINVAL);
+	r.type = EVENTLINE_META_EVICTED;
+	ck_assert_int_eq(el_record_overflow_lost(&r, &lost), -EINVAL);
 	ck_assert_uint_eq(lost, 77);
 	r = overflow_rec(&ovf, sizeof(ovf));
 	ck_assert_int_eq(el_record_overflow_lost(NULL, &lost), -EINVAL);
 	ck_assert_int_eq(el_record_overflow_lost(&r, NULL), -EINVAL);
+}
+END_TEST
+
+/*
+ * The stream an evicted register reads: events, two OVERFLOW records in a
+ * row, EVICTED naming the line and its owner, then events of a new
+ * subscription; each decoded as written.
+ */
+START_TEST(test_evicted_stream)
+{
+	struct eventline_overflow o1 = { .lost = 3 }, o2 = { .lost = 2 };
+	struct el_record in[5] = {
+		{ .category = EVENTLINE_CAT_LINE, .type = 2, .seq = 1,
+		  .line_id = 11, .pid = 40, .uid = 1000 },
+		{ .category = EVENTLINE_CAT_META,
+		  .type = EVENTLINE_META_OVERFLOW, .payload = &o1,
+		  .payload_len = sizeof(o1) },
+		{ .category = EVENTLINE_CAT_META,
+		  .type = EVENTLINE_META_OVERFLOW, .payload = &o2,
+		  .payload_len = sizeof(o2) },
+		{ .category = EVENTLINE_CAT_META,
+		  .type = EVENTLINE_META_EVICTED, .line_id = 11, .uid = 500,
+		  .timestamp_ns = 99 },
+		{ .category = EVENTLINE_CAT_LINE, .type = 2, .seq = 9,
+		  .line_id = 11, .pid = 40, .uid = 1000 },
+	};
+	unsigned char buf[512];
+	struct el_record_iter it;
+	struct el_record rec;
+	uint64_t lost;
+	size_t len = 0;
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		n = el_record_encode(buf + len, sizeof(buf) - len, &in[i]);
+		ck_assert_int_gt(n, 0);
+		len += n;
+	}
+	el_record_iter_init(&it, buf, len);
+	for (i = 0; i < 5; i++) {
+		ck_assert_int_eq(el_record_next(&it, &rec), 1);
+		ck_assert_uint_eq(rec.category, in[i].category);
+		ck_assert_uint_eq(rec.type, in[i].type);
+		ck_assert_uint_eq(rec.line_id, in[i].line_id);
+		ck_assert_uint_eq(rec.uid, in[i].uid);
+		ck_assert_uint_eq(rec.seq, in[i].seq);
+		ck_assert_uint_eq(rec.payload_len, in[i].payload_len);
+	}
+	ck_assert_int_eq(el_record_next(&it, &rec), 0);
+
+	/* Each OVERFLOW counts its own losses. */
+	el_record_iter_init(&it, buf, len);
+	ck_assert_int_eq(el_record_next(&it, &rec), 1);
+	ck_assert_int_eq(el_record_next(&it, &rec), 1);
+	ck_assert_int_eq(el_record_overflow_lost(&rec, &lost), 0);
+	ck_assert_uint_eq(lost, 3);
+	ck_assert_int_eq(el_record_next(&it, &rec), 1);
+	ck_assert_int_eq(el_record_overflow_lost(&rec, &lost), 0);
+	ck_assert_uint_eq(lost, 2);
+	ck_assert_int_eq(el_record_next(&it, &rec), 1);
+	ck_assert_str_eq(el_category_name(rec.category), "meta");
+	ck_assert_uint_eq(rec.timestamp_ns, 99);
 }
 END_TEST
 
@@ -541,6 +606,7 @@ Suite *record_suite(void)
 	tcase_add_test(dec, test_random_headers);
 	tcase_add_test(dec, test_overflow_lost);
 	tcase_add_test(dec, test_overflow_lost_bad);
+	tcase_add_test(dec, test_evicted_stream);
 	tcase_add_test(dec, test_category_names);
 	tcase_add_test(enc, test_encode_layout_and_padding);
 	tcase_add_test(enc, test_encode_too_small);

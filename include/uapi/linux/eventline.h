@@ -171,13 +171,14 @@
  * line's user namespace.  Asking for more than allowed is not an error: the
  * kernel grants the most it allows and says the request was capped.
  *
- * The kernel demotes a subscription that does not hold its place: after
- * demote_overflows overflow episodes (module parameter; an episode is
- * charged to the subscription whose event was the first one dropped) since
- * its priority was last set, or when the owner lowers the grant its
- * priority depended on.  A demoted subscription goes to the end of the
- * chain (EVENTLINE_PRIORITY_MIN) and its register receives an
- * EVENTLINE_META_DEMOTED record; it may ask again.
+ * The kernel demotes a subscription placed above the default priority
+ * (EVENTLINE_PRIORITY_DEFAULT, or the line's ceiling if that is lower)
+ * that does not hold its place: after demote_overflows overflow episodes
+ * (module parameter; an episode is charged to the subscription whose event
+ * was the first one dropped) since its priority was last set, or when the
+ * owner lowers the grant its priority depended on.  A demoted subscription
+ * goes back to that default, its register receives an
+ * EVENTLINE_META_DEMOTED record, and it may ask again.
  *
  * Every change of the chain (subscribe, unsubscribe, eviction, close of a
  * register, priority, grant, demotion) raises its revision.  Owner and
@@ -188,6 +189,7 @@
  */
 #define EVENTLINE_PRIORITY_MIN		(-1000)
 #define EVENTLINE_PRIORITY_MAX		1000
+#define EVENTLINE_PRIORITY_DEFAULT	0	/* what SUBSCRIBE gives by default */
 
 /* Why a subscription was demoted (eventline_demotion.reason). */
 #define EVENTLINE_DEMOTE_OVERFLOW	1	/* it overflowed repeatedly */
