@@ -60,6 +60,7 @@ static long evl_ctl_get_info(struct eventline_info __user *uinfo)
 	info.owner_reserved_subs = evl_owner_reserved_subs;
 	info.priority_ceiling = evl_priority_ceiling;
 	info.demote_overflows = evl_demote_overflows;
+	info.max_depth = evl_max_depth;
 
 	return evl_args_to_user(uinfo, &info, sizeof(info), usize);
 }

@@ -19,6 +19,7 @@
 #define EVL_QUEUE_CEILING	SZ_1M
 #define EVL_RING_CEILING	SZ_1G
 #define EVL_PER_USER_CEILING	SZ_1M
+#define EVL_DEPTH_CEILING	64
 #define EVL_REGISTERS_PER_LINE_CEILING	SZ_64K
 
 /* Ring bytes per record of queue_len when a register asks for no size. */
@@ -59,6 +60,10 @@ MODULE_PARM_DESC(priority_ceiling, "Priority anyone may take on a new line witho
 unsigned int evl_demote_overflows = 3;
 module_param_named(demote_overflows, evl_demote_overflows, uint, 0444);
 MODULE_PARM_DESC(demote_overflows, "Overflow episodes after which a subscription is demoted (1..1M, default 3)");
+
+unsigned int evl_max_depth = 8;
+module_param_named(max_depth, evl_max_depth, uint, 0444);
+MODULE_PARM_DESC(max_depth, "Deepest nesting of a post made while handling an event (1..64, default 8)");
 
 int evl_create_gid = -1;
 module_param_named(create_gid, evl_create_gid, int, 0444);
@@ -131,7 +136,8 @@ int evl_limits_check(void)
 			  evl_max_queue_len))
 		return -EINVAL;
 	if (!evl_param_in("demote_overflows", evl_demote_overflows, 1,
-			  EVL_PER_USER_CEILING))
+			  EVL_PER_USER_CEILING) ||
+	    !evl_param_in("max_depth", evl_max_depth, 1, EVL_DEPTH_CEILING))
 		return -EINVAL;
 	if (evl_priority_ceiling < EVENTLINE_PRIORITY_MIN ||
 	    evl_priority_ceiling > EVENTLINE_PRIORITY_MAX) {

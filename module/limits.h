@@ -20,6 +20,7 @@ extern unsigned int evl_owner_reserved_subs;
 extern int evl_create_gid;
 extern int evl_priority_ceiling;
 extern unsigned int evl_demote_overflows;
+extern unsigned int evl_max_depth;
 
 int evl_limits_check(void);
 u32 evl_default_ring_size(u32 queue_len);

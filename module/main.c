@@ -11,6 +11,7 @@
 #include "device.h"
 #include "limits.h"
 #include "line.h"
+#include "nest.h"
 
 static int __init evl_init(void)
 {
@@ -34,6 +35,7 @@ static void __exit evl_exit(void)
 	evl_device_exit();
 	evl_deliver_exit();
 	evl_lines_exit();
+	evl_nest_exit();
 }
 
 module_init(evl_init);

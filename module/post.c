@@ -24,21 +24,33 @@
 #include "flags.h"
 #include "limits.h"
 #include "line.h"
+#include "nest.h"
 
 /* Payloads up to this size are copied to the stack, larger ones to the heap. */
 #define EVL_POST_STACK_PAYLOAD	256
 
 /* An event of @type from the calling process, payload not yet attached. */
-static void evl_user_event(struct evl_event *ev, u16 type, u32 payload_len)
+static void evl_user_event(struct evl_event *ev, u16 type, u32 payload_len,
+			   u16 depth)
 {
 	*ev = (struct evl_event) {
 		.category = EVENTLINE_CAT_LINE,
 		.type = type,
+		.depth = depth,
 		.payload_len = payload_len,
 		/* Stable while current runs; staging takes a reference. */
 		.pid = task_tgid(current),
 		.uid = current_euid(),
 	};
+}
+
+/* POST's and POST_BATCH's flags, and a parent depth only with its flag. */
+static int evl_post_flags_check(u32 flags, u16 parent_depth)
+{
+	if (flags & ~EVL_POST_FLAGS ||
+	    (parent_depth && !(flags & EVENTLINE_POST_PARENT)))
+		return -EINVAL;
+	return 0;
 }
 
 static long evl_line_post(struct evl_line *line,
@@ -49,22 +61,27 @@ static long evl_line_post(struct evl_line *line,
 	struct eventline_post args;
 	struct evl_event ev;
 	void *buf = NULL;
+	u16 depth;
 	int err;
 
 	err = evl_args_from_user(&args, sizeof(args),
 				 EVENTLINE_POST_SIZE_VER0, upost);
 	if (err < 0)
 		return err;
-	if (args.flags & ~EVL_POST_FLAGS || args.__reserved0 ||
+	if (evl_post_flags_check(args.flags, args.parent_depth) ||
 	    args.type > EVENTLINE_TYPE_MAX)
 		return -EINVAL;
 	if (args.payload_len > evl_max_payload)
 		return -EMSGSIZE;
+	err = evl_nest_depth(args.parent_depth,
+			     args.flags & EVENTLINE_POST_PARENT, &depth);
+	if (err)
+		return err;
 	/* Written first, so a bad pointer fails before anything is posted. */
 	if (put_user(0ULL, &upost->seq))
 		return -EFAULT;
 
-	evl_user_event(&ev, args.type, args.payload_len);
+	evl_user_event(&ev, args.type, args.payload_len, depth);
 	if (args.payload_len > sizeof(stack_buf)) {
 		buf = kvmalloc(args.payload_len, EVL_GFP_USER_SIZED);
 		if (!buf)
@@ -163,7 +180,8 @@ static int evl_batch_payloads_from_user(struct evl_batch *b, unsigned int nr)
 }
 
 static int evl_batch_from_user(struct evl_batch *b,
-			       const struct eventline_post_batch *args)
+			       const struct eventline_post_batch *args,
+			       u16 depth)
 {
 	size_t total, off = 0;
 	unsigned int i;
@@ -185,7 +203,7 @@ static int evl_batch_from_user(struct evl_batch *b,
 	for (i = 0; i < args->count; i++) {
 		const struct eventline_post_entry *ent = &b->ents[i];
 
-		evl_user_event(&b->evs[i], ent->type, ent->payload_len);
+		evl_user_event(&b->evs[i], ent->type, ent->payload_len, depth);
 		b->evs[i].payload = b->payloads + off;
 		off += ent->payload_len;
 	}
@@ -198,21 +216,28 @@ static long evl_line_post_batch(struct evl_line *line,
 {
 	struct eventline_post_batch args;
 	struct evl_batch batch;
+	u16 depth;
 	int err;
 
 	err = evl_args_from_user(&args, sizeof(args),
 				 EVENTLINE_POST_BATCH_SIZE_VER0, ubatch);
 	if (err < 0)
 		return err;
-	if (args.flags || !args.count || args.count > EVL_MAX_POST_BATCH ||
+	if (evl_post_flags_check(args.flags, args.parent_depth) ||
+	    args.__reserved0 || args.__reserved1 ||
+	    !args.count || args.count > EVL_MAX_POST_BATCH ||
 	    args.entry_size < EVENTLINE_POST_ENTRY_SIZE_VER0 ||
 	    args.entry_size > PAGE_SIZE ||
 	    args.entry_size % EVENTLINE_RECORD_ALIGN)
 		return -EINVAL;
+	err = evl_nest_depth(args.parent_depth,
+			     args.flags & EVENTLINE_POST_PARENT, &depth);
+	if (err)
+		return err;
 	if (put_user(0ULL, &ubatch->first_seq))
 		return -EFAULT;
 
-	err = evl_batch_from_user(&batch, &args);
+	err = evl_batch_from_user(&batch, &args, depth);
 	if (!err)
 		err = evl_post_events(line, batch.evs, args.count, flags);
 	if (!err)	/* probed above; as for POST, the events stand */

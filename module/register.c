@@ -88,6 +88,7 @@
 #include "flags.h"
 #include "limits.h"
 #include "line.h"
+#include "nest.h"
 #include "register.h"
 
 static const struct file_operations evl_register_fops;
@@ -319,6 +320,9 @@ void evl_register_enqueue(struct evl_sub *sub, const struct evl_event *evs,
 
 		/* Posted before the subscription, delivered after it. */
 		if (evs[i].seq < sub->from_seq)
+			continue;
+		if (reg->depth_filter && (evs[i].depth < reg->min_depth ||
+					  evs[i].depth > reg->max_depth))
 			continue;
 		if (!evl_register_admit(reg, &pos, size, queued)) {
 			sub->lost++;
@@ -632,12 +636,13 @@ static bool evl_register_ready_or_arm(struct evl_register *reg)
  * mapped reader left the consumer position off a record boundary.
  */
 static ssize_t evl_register_copy_out(struct evl_register *reg,
-				     struct iov_iter *to)
+				     struct iov_iter *to, int *depth)
 {
 	size_t count = iov_iter_count(to);
 	struct evl_ring *ring = &reg->ring;
 	unsigned int closed = 0;
 	u32 cons, avail, off = 0;
+	int deepest = EVL_NEST_NONE;
 
 	lockdep_assert_held(&reg->read_mutex);
 	cons = evl_ring_cons(ring);
@@ -661,6 +666,8 @@ static ssize_t evl_register_copy_out(struct evl_register *reg,
 		closed += rec->category == EVENTLINE_CAT_META &&
 			  (rec->type == EVENTLINE_META_LINE_CLOSED ||
 			   rec->type == EVENTLINE_META_EVICTED);
+		if (rec->category == EVENTLINE_CAT_LINE)
+			deepest = max_t(int, deepest, rec->depth);
 	}
 	if (!off)
 		return avail ? -EINVAL : 0;
@@ -668,6 +675,7 @@ static ssize_t evl_register_copy_out(struct evl_register *reg,
 		return -EFAULT;
 
 	evl_ring_consume(ring, cons + off);
+	*depth = deepest;
 	/* Drained: an edge-triggered reader waits next, so wake it then. */
 	if (off == avail)
 		evl_register_arm(reg);
@@ -690,7 +698,8 @@ static int evl_register_wait(struct evl_register *reg)
  * register gives -EAGAIN and io_uring waits through ->poll, without a
  * worker thread.
  */
-static ssize_t evl_register_read_iter(struct kiocb *iocb, struct iov_iter *to)
+static ssize_t evl_register_read_records(struct kiocb *iocb,
+					 struct iov_iter *to, int *depth)
 {
 	struct file *file = iocb->ki_filp;
 	struct evl_register *reg = file->private_data;
@@ -698,9 +707,6 @@ static ssize_t evl_register_read_iter(struct kiocb *iocb, struct iov_iter *to)
 		      file->f_flags & O_NONBLOCK;
 	ssize_t ret;
 
-	/* As for a pipe: nothing asked, nothing to wait for. */
-	if (!iov_iter_count(to))
-		return 0;
 	for (;;) {
 		if (nowait) {
 			if (!mutex_trylock(&reg->read_mutex))
@@ -708,7 +714,7 @@ static ssize_t evl_register_read_iter(struct kiocb *iocb, struct iov_iter *to)
 		} else if (mutex_lock_interruptible(&reg->read_mutex)) {
 			return -ERESTARTSYS;
 		}
-		ret = evl_register_copy_out(reg, to);
+		ret = evl_register_copy_out(reg, to, depth);
 		mutex_unlock(&reg->read_mutex);
 
 		if (ret)
@@ -725,6 +731,20 @@ static ssize_t evl_register_read_iter(struct kiocb *iocb, struct iov_iter *to)
 		if (ret)
 			return ret;
 	}
+}
+
+static ssize_t evl_register_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	int depth = EVL_NEST_NONE;
+	ssize_t ret;
+
+	/* As for a pipe: nothing asked, nothing to wait for. */
+	if (!iov_iter_count(to))
+		return 0;
+	ret = evl_register_read_records(iocb, to, &depth);
+	/* The reading thread now handles the deepest event read, if any. */
+	evl_nest_read(ret > 0 ? depth : EVL_NEST_NONE);
+	return ret;
 }
 
 static __poll_t evl_register_poll(struct file *file, poll_table *wait)
@@ -986,8 +1006,12 @@ long evl_register_create(void __user *uarg)
 				 EVENTLINE_REGISTER_CREATE_SIZE_VER0, uarg);
 	if (err < 0)
 		return err;
-	if (args.flags & ~EVL_REGISTER_FLAGS || args.__reserved ||
+	if (args.flags & ~EVL_REGISTER_FLAGS ||
 	    args.queue_len > evl_max_queue_len)
+		return -EINVAL;
+	if (args.flags & EVENTLINE_REGISTER_DEPTH_FILTER ?
+	    args.min_depth > args.max_depth :
+	    args.min_depth || args.max_depth)
 		return -EINVAL;
 	queue_len = args.queue_len ?: evl_default_queue_len;
 	if (args.wakeup_records > queue_len || args.__reserved2 ||
@@ -1024,6 +1048,9 @@ long evl_register_create(void __user *uarg)
 	reg->wakeup_records = args.wakeup_records;
 	reg->wakeup_usec = args.wakeup_records > 1 ? args.wakeup_usec : 0;
 	reg->wake_always = args.flags & EVENTLINE_REGISTER_WAKE_ALWAYS;
+	reg->depth_filter = args.flags & EVENTLINE_REGISTER_DEPTH_FILTER;
+	reg->min_depth = args.min_depth;
+	reg->max_depth = args.max_depth;
 	/* The spare room for an OVERFLOW record. */
 	reg->reserved = EVL_META_RECORD_SIZE;
 	atomic_set(&reg->armed, 1);

@@ -44,6 +44,9 @@ struct evl_register {
 	bool timer_due;			/* the wait expired; ready at once */
 	struct hrtimer wake_timer;
 	bool wake_always;		/* EVENTLINE_REGISTER_WAKE_ALWAYS */
+	bool depth_filter;		/* EVENTLINE_REGISTER_DEPTH_FILTER */
+	u16 min_depth;			/* events outside are skipped */
+	u16 max_depth;
 	bool hup;			/* a line of it closed, ever */
 	unsigned int nr_live;		/* subs in EVL_SUB_LIVE */
 	u64 lost;			/* dropped since the last overflow record */

@@ -217,6 +217,27 @@ struct eventline_demotion {
  * again.  EVENTLINE_REGISTER_WAKE_ALWAYS wakes on every delivery instead.
  */
 #define EVENTLINE_REGISTER_WAKE_ALWAYS	(1U << 8)
+/* Queue only events of depth min_depth..max_depth (see "Nesting"). */
+#define EVENTLINE_REGISTER_DEPTH_FILTER	(1U << 9)
+
+/*
+ * Nesting
+ * -------
+ * A post made while handling an event is one level deeper than that event
+ * (eventline_record.depth); a post made while handling nothing has depth
+ * 0.  A thread is handling an event from the moment a read() of a
+ * register returns line events to it (the deepest of them counts) until
+ * its next read() of a register returns none.  The kernel tracks this per
+ * thread, so a handler that reads and posts needs no extra argument.  A
+ * thread that got the event another way (a mapped ring, io_uring, another
+ * thread) names its parent's depth with EVENTLINE_POST_PARENT; the kernel
+ * takes the deeper of the two, so a post can never be shallower than the
+ * kernel knows it is.  A post deeper than max_depth (module parameter,
+ * GET_INFO) fails with -ELOOP and posts nothing: handlers that re-post
+ * into each other's lines stop there instead of looping for ever.
+ * Kernel code's posts have depth 0.
+ */
+#define EVENTLINE_POST_PARENT		(1U << 0)	/* parent_depth is given */
 
 /*
  * Line modes are permission bits like a file's (0644, 0600, ...): owner,
@@ -261,6 +282,8 @@ struct eventline_demotion {
  * @priority_ceiling:	out: the priority ceiling of a new line
  * @demote_overflows:	out: overflow episodes after which a subscription
  *			is demoted
+ * @max_depth:		out: the deepest nesting a post may have
+ * @__reserved2:	out: 0
  *
  * A caller compiled against an older header passes a smaller size and gets
  * the fields its size covers.
@@ -297,6 +320,8 @@ struct eventline_info {
 	__u32 owner_reserved_subs;
 	__s32 priority_ceiling;
 	__u32 demote_overflows;
+	__u32 max_depth;
+	__u32 __reserved2;
 };
 
 /**
@@ -598,7 +623,12 @@ struct eventline_line_config {
  *		EVENTLINE_REGISTER_WAKE_ALWAYS
  * @queue_len:	in: records the queue holds, 0 for default_queue_len,
  *		at most max_queue_len
- * @__reserved:	must be 0
+ * @min_depth:	in: with EVENTLINE_REGISTER_DEPTH_FILTER, the shallowest
+ *		event depth queued; else must be 0
+ * @max_depth:	in: with EVENTLINE_REGISTER_DEPTH_FILTER, the deepest event
+ *		depth queued (min_depth <= max_depth); else must be 0.  Events
+ *		outside the range are skipped, not counted as lost; META
+ *		records always come.
  * @ring_size:	in: bytes of record storage, a power of two from the page
  *		size (4096 on x86) to max_ring_size; 0 picks room for queue_len records of up to
  *		8 bytes of payload (64 bytes each) and for two records of
@@ -623,8 +653,10 @@ struct eventline_line_config {
  * before the first loss it receives one EVENTLINE_META_OVERFLOW record
  * carrying the exact number lost, and queueing resumes.  An event whose
  * record is larger than the whole ring is counted lost the same way.
- * Room for one LINE_CLOSED record per subscription is set aside in the
- * ring, so META records are never dropped.
+ * Ring room is set aside for the META records each subscription may
+ * cause (its LINE_CLOSED or EVICTED record, and one DEMOTED record per
+ * priority it takes) and for one OVERFLOW record, 72 bytes each, so META
+ * records are never dropped.
  *
  * Errors: -EINVAL queue_len above max_queue_len, bad ring_size,
  * wakeup_records or wakeup_usec, unknown flags; -EDQUOT the caller's user
@@ -634,7 +666,8 @@ struct eventline_register_create {
 	__u32 size;
 	__u32 flags;
 	__u32 queue_len;
-	__u32 __reserved;
+	__u16 min_depth;
+	__u16 max_depth;
 	__u32 ring_size;
 	__u32 wakeup_records;
 	__u32 wakeup_usec;
@@ -644,9 +677,10 @@ struct eventline_register_create {
 /**
  * struct eventline_post - EVENTLINE_IOC_POST (line owner or poster fd)
  * @size:	 in: sizeof(struct eventline_post)
- * @flags:	 in: must be 0
+ * @flags:	 in: EVENTLINE_POST_PARENT or 0
  * @type:	 in: event type, 0..EVENTLINE_TYPE_MAX
- * @__reserved0: must be 0
+ * @parent_depth: in: with EVENTLINE_POST_PARENT, the depth of the event
+ *		 this post handles (see "Nesting"); else must be 0
  * @payload_len: in: bytes at @payload, at most max_payload
  * @payload:	 in: user pointer to the payload (may be 0 when @payload_len is 0)
  * @seq:	 out: the event's sequence number on its line (first is 1)
@@ -663,6 +697,7 @@ struct eventline_register_create {
  * nothing.
  *
  * Errors: -EINVAL bad type, -EMSGSIZE payload_len above max_payload,
+ * -ELOOP deeper than max_depth,
  * -EPIPE the line has closed (poster fds only), -EAGAIN see above,
  * -EINTR interrupted while waiting for staging room, -ENOMEM.
  */
@@ -670,7 +705,7 @@ struct eventline_post {
 	__u32 size;
 	__u32 flags;
 	__u16 type;
-	__u16 __reserved0;
+	__u16 parent_depth;
 	__u32 payload_len;
 	__u64 payload;
 	__u64 seq;
@@ -695,11 +730,15 @@ struct eventline_post_entry {
  * struct eventline_post_batch - EVENTLINE_IOC_POST_BATCH (line owner or
  *				 poster fd)
  * @size:	in: sizeof(struct eventline_post_batch)
- * @flags:	in: must be 0
+ * @flags:	in: EVENTLINE_POST_PARENT or 0
  * @count:	in: entries at @entries, 1..max_post_batch
  * @entry_size:	in: sizeof(struct eventline_post_entry)
  * @entries:	in: user pointer to @count entries
  * @first_seq:	out: sequence number of the first event posted
+ * @parent_depth: in: as for EVENTLINE_IOC_POST; every entry has the depth
+ *		the batch's post gets
+ * @__reserved0: must be 0
+ * @__reserved1: must be 0
  *
  * Posts all the entries, in order, with consecutive sequence numbers (no
  * other post on the line comes between them), and returns @count; or fails
@@ -718,6 +757,9 @@ struct eventline_post_batch {
 	__u32 entry_size;
 	__u64 entries;
 	__u64 first_seq;
+	__u16 parent_depth;
+	__u16 __reserved0;
+	__u32 __reserved1;
 };
 
 /**
@@ -727,7 +769,8 @@ struct eventline_post_batch {
  * @category:	  EVENTLINE_CAT_*
  * @type:	  type within the category
  * @flags:	  none defined yet; readers must ignore unknown bits
- * @depth:	  nesting depth of the post (0 for a top-level post)
+ * @depth:	  nesting depth of the post (0 for a top-level post; see
+ *		  "Nesting")
  * @header_size:  bytes of this header; the payload starts this far from
  *		  the start of the record (a later ABI may append header fields)
  * @seq:	  sequence number on its line (0 for META records)
