@@ -44,9 +44,11 @@
  *	(READ_ONCE) under reg->mutex, where only a line's close or an
  *	eviction can change it, from LIVE to ENDED.
  *
- * Nesting: read_mutex -> reg->mutex -> line->chain_mutex -> reg->lock,
- * and line->chain_mutex -> line->post_lock (publishing a chain).  No
- * poster ever waits for chain_mutex; deliverers never take it.
+ * Nesting: read_mutex -> reg->mutex -> the line's deliverer role (SUBSCRIBE
+ * holds it, see deliver.c) -> line->chain_mutex -> reg->lock, and
+ * line->chain_mutex -> line->post_lock (publishing a chain).  No poster
+ * ever waits for chain_mutex; deliverers never take it, nor does anything
+ * that holds it wait for the role.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
@@ -62,6 +64,7 @@
 #include "limits.h"
 #include "line.h"
 #include "register.h"
+#include "retain.h"
 
 static void evl_chain_reap_locked(struct evl_register *reg);
 
@@ -117,12 +120,17 @@ static struct evl_chain *evl_chain_copy(struct evl_line *line,
 
 /*
  * Sort @new, publish it (or nothing, when it is empty) and retire the old
- * chain; @joining receives the events numbered from now on.
+ * chain; @joining receives the events numbered from now on, and @retained
+ * (with @joining) the retained events numbered before.  Returns how many
+ * of those.
  */
-static void evl_chain_publish(struct evl_line *line, struct evl_chain *new,
-			      struct evl_sub *joining)
+static unsigned int evl_chain_publish(struct evl_line *line,
+				      struct evl_chain *new,
+				      struct evl_sub *joining,
+				      struct evl_retained **retained)
 {
 	struct evl_chain *old = evl_chain_current(line);
+	unsigned int nr_retained;
 
 	lockdep_assert_held(&line->chain_mutex);
 	if (new && !new->nr) {
@@ -132,9 +140,27 @@ static void evl_chain_publish(struct evl_line *line, struct evl_chain *new,
 	if (new)
 		sort(new->subs, new->nr, sizeof(new->subs[0]), evl_sub_cmp, NULL);
 	line->chain_rev++;
-	evl_line_set_chain(line, new, joining);
+	nr_retained = evl_line_set_chain(line, new, joining, retained);
 	if (old)
 		kvfree_rcu(old, rcu);
+	return nr_retained;
+}
+
+/*
+ * Give a new subscription the line's retained events, before anything
+ * posted after it joined: the caller holds the line's deliverer role.
+ * Puts the references evl_line_set_chain() took.
+ */
+static void evl_chain_give_retained(struct evl_sub *sub,
+				    struct evl_retained **retained,
+				    unsigned int nr)
+{
+	unsigned int direct_wakes = 1, i;
+
+	for (i = 0; i < nr; i++) {
+		evl_register_enqueue(sub, &retained[i]->ev, 1, &direct_wakes);
+		evl_retained_put(retained[i]);
+	}
 }
 
 /**
@@ -200,6 +226,8 @@ static int evl_chain_admit(struct evl_line *line, const struct evl_sub *sub)
 int evl_chain_subscribe(struct evl_register *reg, struct evl_line *line,
 			s32 priority, s32 *granted)
 {
+	struct evl_retained *retained[EVL_RETAINED_MAX];
+	unsigned int nr_retained = 0;
 	struct evl_chain *new = NULL;
 	struct evl_sub *sub;
 	bool nice;
@@ -219,6 +247,8 @@ int evl_chain_subscribe(struct evl_register *reg, struct evl_line *line,
 	sub->uid = current_fsuid();
 	sub->max_priority = EVENTLINE_PRIORITY_MIN;
 
+	/* No event may reach the new register before its retained ones. */
+	evl_line_hold(line);
 	mutex_lock(&line->chain_mutex);
 	if (READ_ONCE(line->dead)) {
 		err = -ENOENT;
@@ -241,10 +271,12 @@ int evl_chain_subscribe(struct evl_register *reg, struct evl_line *line,
 	*granted = sub->priority;
 	sub->id = atomic64_inc_return(&evl_last_sub_id);
 	sub->on_chain = true;
-	evl_chain_publish(line, new, sub);
+	nr_retained = evl_chain_publish(line, new, sub, retained);
 	new = NULL;
 out:
 	mutex_unlock(&line->chain_mutex);
+	evl_chain_give_retained(sub, retained, nr_retained);
+	evl_line_unhold(line);
 	kvfree(new);
 	if (err) {
 		kfree(sub);
@@ -263,7 +295,7 @@ static void evl_chain_unlink_locked(struct evl_sub *sub)
 	if (!sub->on_chain)
 		return;
 	evl_chain_publish(line, evl_chain_copy(line, sub, NULL,
-					       EVL_CHAIN_GFP_NOFAIL), NULL);
+					       EVL_CHAIN_GFP_NOFAIL), NULL, NULL);
 	sub->on_chain = false;
 }
 
@@ -394,7 +426,7 @@ int evl_chain_set_priority(struct evl_sub *sub, s32 priority, u64 expected_rev,
 					    &nice);
 	sub->nice = nice;
 	*granted = sub->priority;
-	evl_chain_publish(line, new, NULL);
+	evl_chain_publish(line, new, NULL, NULL);
 out:
 	mutex_unlock(&line->chain_mutex);
 	return err;
@@ -443,7 +475,7 @@ int evl_chain_grant(struct evl_line *line, u64 sub_id, s32 max_priority,
 		evl_chain_demote(sub, EVENTLINE_DEMOTE_REVOKED);
 	/* Reordered or not, the chain's listing changed. */
 	evl_chain_publish(line, evl_chain_copy(line, NULL, NULL,
-					       EVL_CHAIN_GFP_NOFAIL), NULL);
+					       EVL_CHAIN_GFP_NOFAIL), NULL, NULL);
 out:
 	mutex_unlock(&line->chain_mutex);
 	return err;
@@ -482,7 +514,7 @@ void evl_chain_demote_work(struct work_struct *work)
 	if (demoted)
 		evl_chain_publish(line, evl_chain_copy(line, NULL, NULL,
 						       EVL_CHAIN_GFP_NOFAIL),
-				  NULL);
+				  NULL, NULL);
 	mutex_unlock(&line->chain_mutex);
 }
 
@@ -543,7 +575,7 @@ void evl_chain_close(struct evl_line *line)
 					 EVENTLINE_META_LINE_CLOSED,
 					 line->id, line->uid);
 	}
-	evl_chain_publish(line, NULL, NULL);
+	evl_chain_publish(line, NULL, NULL, NULL);
 	mutex_unlock(&line->chain_mutex);
 }
 

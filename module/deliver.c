@@ -66,6 +66,7 @@
 #include "deliver.h"
 #include "event.h"
 #include "line.h"
+#include "retain.h"
 
 /* Events of other posters a poster delivers before handing over. */
 #define EVL_POSTER_BUDGET	64
@@ -145,6 +146,8 @@ static void evl_stamp(struct evl_line *line, struct evl_event *evs,
 		evs[i].seq = ++line->seq;
 		evs[i].line_id = line->id;
 		evs[i].timestamp_ns = now;
+		if (evs[i].retained)
+			evs[i].retained = evl_retain_install(line, &evs[i]);
 	}
 }
 
@@ -435,23 +438,33 @@ int evl_post_atomic(struct evl_line *line, struct evl_event *ev)
  * @chain:	the chain, or NULL for none
  * @joining:	a subscription new in @chain, or NULL; it receives the
  *		events numbered from now on
+ * @retained:	with @joining, room for EVL_RETAINED_MAX: set to the
+ *		retained events numbered before, referenced, in order
  *
  * Under post_lock, so that every post is numbered either before the
  * change (and not the joining subscription's) or after it (and seen by
  * every deliverer that reads the chain, and by the nobody-listens
- * shortcut).
+ * shortcut), and so that the retained events given to @joining are
+ * exactly those numbered before it joined.
+ *
+ * Return: how many retained events were put in @retained.
  */
-void evl_line_set_chain(struct evl_line *line, struct evl_chain *chain,
-			struct evl_sub *joining)
+unsigned int evl_line_set_chain(struct evl_line *line, struct evl_chain *chain,
+				struct evl_sub *joining,
+				struct evl_retained **retained)
 {
+	unsigned int nr_retained = 0;
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&line->post_lock, flags);
-	if (joining)
+	if (joining) {
 		joining->from_seq = line->seq + 1;
+		nr_retained = evl_retain_snapshot(line, retained);
+	}
 	rcu_assign_pointer(line->chain, chain);
 	WRITE_ONCE(line->nr_subs, chain ? chain->nr : 0);
 	raw_spin_unlock_irqrestore(&line->post_lock, flags);
+	return nr_retained;
 }
 
 /* The sequence number the next post on @line will get. */
@@ -484,6 +497,31 @@ void evl_line_wait_delivered(struct evl_line *line)
 	wait_event(line->post_wq, READ_ONCE(line->delivered_seq) >= seq);
 }
 
+/**
+ * evl_line_hold() - take @line's deliverer role
+ * @line:	the line
+ *
+ * Waits only for a delivery in progress, which never waits itself.  While
+ * the caller holds the role posts are staged, and nothing reaches any
+ * register of the line.
+ *
+ * Context: process context, no eventline lock held but reg->mutex.
+ */
+void evl_line_hold(struct evl_line *line)
+{
+	for (;;) {
+		wait_event(line->post_wq, !READ_ONCE(line->delivering));
+		if (evl_line_claim(line))
+			return;
+	}
+}
+
+/* Give the role back, delivering first what was staged meanwhile. */
+void evl_line_unhold(struct evl_line *line)
+{
+	evl_drain(line, EVL_POSTER_BUDGET);
+}
+
 /*
  * The owner is closing the line: refuse new posts, deliver every event
  * already posted, and leave nothing queued.  Afterwards the chain can be
@@ -499,12 +537,7 @@ void evl_line_quiesce(struct evl_line *line)
 	/* Posters waiting for room get -EPIPE now. */
 	wake_up_all(&line->post_wq);
 
-	/* Take the role: whoever holds it finishes without waiting on us. */
-	for (;;) {
-		wait_event(line->post_wq, !READ_ONCE(line->delivering));
-		if (evl_line_claim(line))
-			break;
-	}
+	evl_line_hold(line);
 	evl_drain(line, UINT_MAX);
 	irq_work_sync(&line->deliver_kick);
 	flush_work(&line->deliver_work);

@@ -8,6 +8,7 @@
 struct evl_chain;
 struct evl_event;
 struct evl_line;
+struct evl_retained;
 struct evl_sub;
 
 /* evl_post_events() flags. */
@@ -25,8 +26,11 @@ int evl_post_events(struct evl_line *line, struct evl_event *evs,
 		    unsigned int nr, unsigned int flags);
 int evl_post_atomic(struct evl_line *line, struct evl_event *ev);
 void evl_line_quiesce(struct evl_line *line);
-void evl_line_set_chain(struct evl_line *line, struct evl_chain *chain,
-			struct evl_sub *joining);
+unsigned int evl_line_set_chain(struct evl_line *line, struct evl_chain *chain,
+				struct evl_sub *joining,
+				struct evl_retained **retained);
+void evl_line_hold(struct evl_line *line);
+void evl_line_unhold(struct evl_line *line);
 void evl_line_wait_delivered(struct evl_line *line);
 
 #endif /* _EVL_DELIVER_H */

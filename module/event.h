@@ -7,6 +7,7 @@
 
 #include <linux/eventline.h>
 
+struct evl_retained;
 struct pid;
 struct pid_namespace;
 struct user_namespace;
@@ -21,6 +22,7 @@ struct evl_event {
 	u16 category;
 	u16 type;
 	u16 depth;
+	u32 flags;		/* EVENTLINE_RECORD_* */
 	u32 payload_len;
 	u64 seq;
 	u64 line_id;
@@ -28,6 +30,12 @@ struct evl_event {
 	struct pid *pid;	/* poster's thread group, NULL if none */
 	kuid_t uid;		/* poster's euid */
 	const void *payload;
+	/*
+	 * A post with EVENTLINE_POST_RETAIN: its copy, made the line's
+	 * when the event is numbered; then the copy it replaced.  Either
+	 * way the poster puts what is left here after posting.
+	 */
+	struct evl_retained *retained;
 };
 
 /* The largest META record: what each one is set aside room for. */

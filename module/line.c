@@ -56,6 +56,7 @@
 #include "flags.h"
 #include "limits.h"
 #include "line.h"
+#include "retain.h"
 #include "uring.h"
 
 /* Well-known names: see the security model in the uapi header. */
@@ -195,6 +196,8 @@ void evl_line_close(struct evl_line *line)
 	evl_chain_close(line);
 	/* No delivery is left to find a subscription overflowing. */
 	cancel_work_sync(&line->demote_work);
+	/* Nobody can subscribe any more to be given them. */
+	evl_retain_clear(line, U64_MAX);
 	/* Subscriptions may keep the struct a while; not its staging ring. */
 	evl_line_deliver_destroy(line);
 	evl_line_put(line);
@@ -652,6 +655,21 @@ static long evl_line_grant(struct evl_line *line, void __user *uarg)
 			       args.expected_rev);
 }
 
+/* EVENTLINE_IOC_RETAIN_CLEAR: the owner drops retained events. */
+static long evl_line_retain_clear(struct evl_line *line, void __user *uarg)
+{
+	struct eventline_retain_clear args;
+	int err;
+
+	err = evl_args_from_user(&args, sizeof(args),
+				 EVENTLINE_RETAIN_CLEAR_SIZE_VER0, uarg);
+	if (err < 0)
+		return err;
+	if (args.flags)
+		return -EINVAL;
+	return evl_retain_clear(line, args.types);
+}
+
 /* EVENTLINE_IOC_LINE_CONFIG: the owner sets the priority ceiling. */
 static long evl_line_config(struct evl_line *line, void __user *uarg)
 {
@@ -698,6 +716,8 @@ static long evl_line_ioctl(struct file *file, unsigned int cmd,
 		return owner ? evl_line_grant(line, uarg) : -ENOTTY;
 	case EVENTLINE_IOC_LINE_CONFIG:
 		return owner ? evl_line_config(line, uarg) : -ENOTTY;
+	case EVENTLINE_IOC_RETAIN_CLEAR:
+		return owner ? evl_line_retain_clear(line, uarg) : -ENOTTY;
 	default:
 		return evl_line_post_cmd(file, cmd, uarg,
 					 file->f_flags & O_NONBLOCK);

@@ -19,6 +19,7 @@
 #include "ucount.h"
 
 struct evl_chain;
+struct evl_retained;
 struct evl_register;
 struct file;
 struct user_namespace;
@@ -59,6 +60,9 @@ struct evl_line {
 	u64 chain_rev;
 	s32 priority_ceiling;
 	struct work_struct demote_work;
+
+	/* Retained events, one per type; post_lock.  See retain.c. */
+	struct evl_retained *retained[EVENTLINE_TYPE_MAX + 1];
 
 	struct rcu_head rcu;
 	char name[EVENTLINE_NAME_MAX];

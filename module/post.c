@@ -25,6 +25,7 @@
 #include "limits.h"
 #include "line.h"
 #include "nest.h"
+#include "retain.h"
 
 /* Payloads up to this size are copied to the stack, larger ones to the heap. */
 #define EVL_POST_STACK_PAYLOAD	256
@@ -45,9 +46,9 @@ static void evl_user_event(struct evl_event *ev, u16 type, u32 payload_len,
 }
 
 /* POST's and POST_BATCH's flags, and a parent depth only with its flag. */
-static int evl_post_flags_check(u32 flags, u16 parent_depth)
+static int evl_post_flags_check(u32 flags, u32 valid, u16 parent_depth)
 {
-	if (flags & ~EVL_POST_FLAGS ||
+	if (flags & ~valid ||
 	    (parent_depth && !(flags & EVENTLINE_POST_PARENT)))
 		return -EINVAL;
 	return 0;
@@ -68,7 +69,7 @@ static long evl_line_post(struct evl_line *line,
 				 EVENTLINE_POST_SIZE_VER0, upost);
 	if (err < 0)
 		return err;
-	if (evl_post_flags_check(args.flags, args.parent_depth) ||
+	if (evl_post_flags_check(args.flags, EVL_POST_FLAGS, args.parent_depth) ||
 	    args.type > EVENTLINE_TYPE_MAX)
 		return -EINVAL;
 	if (args.payload_len > evl_max_payload)
@@ -89,10 +90,21 @@ static long evl_line_post(struct evl_line *line,
 	}
 	ev.payload = buf ?: stack_buf;
 	if (copy_from_user((void *)ev.payload, u64_to_user_ptr(args.payload),
-			   args.payload_len))
+			   args.payload_len)) {
 		err = -EFAULT;
-	else
-		err = evl_post_events(line, &ev, 1, flags);
+		goto out;
+	}
+	if (args.flags & EVENTLINE_POST_RETAIN) {
+		ev.retained = evl_retained_new(&ev);
+		if (!ev.retained) {
+			err = -ENOMEM;
+			goto out;
+		}
+	}
+	err = evl_post_events(line, &ev, 1, flags);
+	/* The copy if it was not posted, else the one it replaced. */
+	evl_retained_put(ev.retained);
+out:
 	kvfree(buf);
 	if (err)
 		return err;
@@ -223,7 +235,8 @@ static long evl_line_post_batch(struct evl_line *line,
 				 EVENTLINE_POST_BATCH_SIZE_VER0, ubatch);
 	if (err < 0)
 		return err;
-	if (evl_post_flags_check(args.flags, args.parent_depth) ||
+	if (evl_post_flags_check(args.flags, EVL_POST_BATCH_FLAGS,
+				 args.parent_depth) ||
 	    args.__reserved0 || args.__reserved1 ||
 	    !args.count || args.count > EVL_MAX_POST_BATCH ||
 	    args.entry_size < EVENTLINE_POST_ENTRY_SIZE_VER0 ||

@@ -318,8 +318,12 @@ void evl_register_enqueue(struct evl_sub *sub, const struct evl_event *evs,
 	for (i = 0; i < nr; i++) {
 		u32 size = evl_record_size(evs[i].payload_len);
 
-		/* Posted before the subscription, delivered after it. */
-		if (evs[i].seq < sub->from_seq)
+		/*
+		 * Posted before the subscription, delivered after it; but a
+		 * retained event is given to a new subscription on purpose.
+		 */
+		if (evs[i].seq < sub->from_seq &&
+		    !(evs[i].flags & EVENTLINE_RECORD_RETAINED))
 			continue;
 		if (reg->depth_filter && (evs[i].depth < reg->min_depth ||
 					  evs[i].depth > reg->max_depth))

@@ -240,6 +240,25 @@ struct eventline_demotion {
 #define EVENTLINE_POST_PARENT		(1U << 0)	/* parent_depth is given */
 
 /*
+ * Retained events
+ * ---------------
+ * A post is fire-and-forget: it reaches the registers subscribed when it
+ * is posted, and nothing else keeps it.  A POST with EVENTLINE_POST_RETAIN
+ * also becomes the line's current state for its type, replacing the
+ * previous retained event of that type: every register that subscribes
+ * later receives the line's retained events first (in the order they were
+ * posted, with EVENTLINE_RECORD_RETAINED in the record's flags and their
+ * original seq and timestamp), before any event posted after it joined.
+ * The owner clears them with EVENTLINE_IOC_RETAIN_CLEAR; closing the line
+ * drops them.  A line keeps at most one per type (64), charged to the
+ * memory cgroup of the poster that retained it.
+ */
+#define EVENTLINE_POST_RETAIN		(1U << 1)	/* keep as the line's state */
+
+/* Bits of eventline_record.flags. */
+#define EVENTLINE_RECORD_RETAINED	(1U << 0)	/* a retained event, given on subscribe */
+
+/*
  * Line modes are permission bits like a file's (0644, 0600, ...): owner,
  * group, other.  Read permission lets a process subscribe; write permission
  * lets it open the line for posting.  Execute bits are not used and must be
@@ -598,6 +617,21 @@ struct eventline_grant {
 };
 
 /**
+ * struct eventline_retain_clear - EVENTLINE_IOC_RETAIN_CLEAR (line owner fd)
+ * @size:	in: sizeof(struct eventline_retain_clear)
+ * @flags:	in: must be 0
+ * @types:	in: bit (1 << type) for each type whose retained event goes
+ *
+ * Returns the number of retained events dropped.  Registers that already
+ * received them keep what they queued.
+ */
+struct eventline_retain_clear {
+	__u32 size;
+	__u32 flags;
+	__u64 types;
+};
+
+/**
  * struct eventline_line_config - EVENTLINE_IOC_LINE_CONFIG (line owner fd)
  * @size:	in: sizeof(struct eventline_line_config)
  * @flags:	in: must be 0
@@ -677,7 +711,7 @@ struct eventline_register_create {
 /**
  * struct eventline_post - EVENTLINE_IOC_POST (line owner or poster fd)
  * @size:	 in: sizeof(struct eventline_post)
- * @flags:	 in: EVENTLINE_POST_PARENT or 0
+ * @flags:	 in: EVENTLINE_POST_PARENT, EVENTLINE_POST_RETAIN
  * @type:	 in: event type, 0..EVENTLINE_TYPE_MAX
  * @parent_depth: in: with EVENTLINE_POST_PARENT, the depth of the event
  *		 this post handles (see "Nesting"); else must be 0
@@ -768,7 +802,7 @@ struct eventline_post_batch {
  *		  and zero padding to a multiple of 8)
  * @category:	  EVENTLINE_CAT_*
  * @type:	  type within the category
- * @flags:	  none defined yet; readers must ignore unknown bits
+ * @flags:	  EVENTLINE_RECORD_*; readers must ignore unknown bits
  * @depth:	  nesting depth of the post (0 for a top-level post; see
  *		  "Nesting")
  * @header_size:  bytes of this header; the payload starts this far from
@@ -898,6 +932,7 @@ struct eventline_ring_producer {
 #define EVENTLINE_IOC_PRIORITY		_IO(EVENTLINE_IOC_MAGIC, 0x15)
 #define EVENTLINE_IOC_GRANT		_IO(EVENTLINE_IOC_MAGIC, 0x16)
 #define EVENTLINE_IOC_LINE_CONFIG	_IO(EVENTLINE_IOC_MAGIC, 0x17)
+#define EVENTLINE_IOC_RETAIN_CLEAR	_IO(EVENTLINE_IOC_MAGIC, 0x18)
 #define EVENTLINE_IOC_POST		_IO(EVENTLINE_IOC_MAGIC, 0x20)
 #define EVENTLINE_IOC_POST_BATCH	_IO(EVENTLINE_IOC_MAGIC, 0x21)
 
@@ -917,5 +952,6 @@ struct eventline_ring_producer {
 #define EVENTLINE_PRIORITY_SIZE_VER0		32
 #define EVENTLINE_GRANT_SIZE_VER0		32
 #define EVENTLINE_LINE_CONFIG_SIZE_VER0		16
+#define EVENTLINE_RETAIN_CLEAR_SIZE_VER0	16
 
 #endif /* _UAPI_LINUX_EVENTLINE_H */
