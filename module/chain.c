@@ -168,24 +168,30 @@ static void evl_chain_give_retained(struct evl_sub *sub,
  * @line:	the line
  * @priority:	asked for, already in range
  * @max_priority: the owner's grant to the subscription
- * @nice:	set when only CAP_SYS_NICE allows what is granted
+ * @by:		set to what allows the priority granted
  *
  * Return: the priority granted: @priority, or the most the line's
  * ceiling, the grant and the caller's capabilities allow.
  */
 s32 evl_chain_grantable(struct evl_line *line, s32 priority, s32 max_priority,
-			bool *nice)
+			enum evl_prio_by *by)
 {
-	s32 allowed = max(READ_ONCE(line->priority_ceiling), max_priority);
+	s32 ceiling = READ_ONCE(line->priority_ceiling);
 
-	*nice = false;
-	if (priority <= allowed)
-		return priority;
-	if (ns_capable(line->user_ns, CAP_SYS_NICE)) {
-		*nice = true;
+	if (priority <= ceiling) {
+		*by = EVL_PRIO_BY_CEILING;
 		return priority;
 	}
-	return allowed;
+	if (priority <= max_priority) {
+		*by = EVL_PRIO_BY_GRANT;
+		return priority;
+	}
+	if (ns_capable(line->user_ns, CAP_SYS_NICE)) {
+		*by = EVL_PRIO_BY_NICE;
+		return priority;
+	}
+	*by = max_priority > ceiling ? EVL_PRIO_BY_GRANT : EVL_PRIO_BY_CEILING;
+	return max(ceiling, max_priority);
 }
 
 /*
@@ -230,7 +236,6 @@ int evl_chain_subscribe(struct evl_register *reg, struct evl_line *line,
 	unsigned int nr_retained = 0;
 	struct evl_chain *new = NULL;
 	struct evl_sub *sub;
-	bool nice;
 	int err;
 
 	lockdep_assert_held(&reg->mutex);
@@ -266,8 +271,7 @@ int evl_chain_subscribe(struct evl_register *reg, struct evl_line *line,
 	if (err)
 		goto out;
 	sub->priority = evl_chain_grantable(line, priority, sub->max_priority,
-					    &nice);
-	sub->nice = nice;
+					    &sub->by);
 	*granted = sub->priority;
 	sub->id = atomic64_inc_return(&evl_last_sub_id);
 	sub->on_chain = true;
@@ -375,7 +379,7 @@ static void evl_chain_demote(struct evl_sub *sub, u32 reason)
 
 	lockdep_assert_held(&sub->line->chain_mutex);
 	sub->priority = evl_chain_demotion_target(sub->line);
-	sub->nice = false;
+	sub->by = EVL_PRIO_BY_CEILING;
 	sub->demotions++;
 	evl_register_demoted(sub, old, reason);
 }
@@ -401,7 +405,6 @@ int evl_chain_set_priority(struct evl_sub *sub, s32 priority, u64 expected_rev,
 {
 	struct evl_line *line = sub->line;
 	struct evl_chain *new;
-	bool nice;
 	int err;
 
 	mutex_lock(&line->chain_mutex);
@@ -423,8 +426,7 @@ int evl_chain_set_priority(struct evl_sub *sub, s32 priority, u64 expected_rev,
 		goto out;
 	}
 	sub->priority = evl_chain_grantable(line, priority, sub->max_priority,
-					    &nice);
-	sub->nice = nice;
+					    &sub->by);
 	*granted = sub->priority;
 	evl_chain_publish(line, new, NULL, NULL);
 out:
@@ -468,11 +470,16 @@ int evl_chain_grant(struct evl_line *line, u64 sub_id, s32 max_priority,
 		err = -ENOENT;
 		goto out;
 	}
-	sub->max_priority = max_priority;
-	if (!sub->nice &&
-	    sub->priority > max(line->priority_ceiling, max_priority) &&
+	/*
+	 * Only a priority the grant allowed depends on it: one taken under
+	 * the ceiling, even a ceiling since lowered, or by CAP_SYS_NICE
+	 * stands.
+	 */
+	if (sub->by == EVL_PRIO_BY_GRANT && max_priority < sub->max_priority &&
+	    sub->priority > max_priority &&
 	    sub->priority > evl_chain_demotion_target(line))
 		evl_chain_demote(sub, EVENTLINE_DEMOTE_REVOKED);
+	sub->max_priority = max_priority;
 	/* Reordered or not, the chain's listing changed. */
 	evl_chain_publish(line, evl_chain_copy(line, NULL, NULL,
 					       EVL_CHAIN_GFP_NOFAIL), NULL, NULL);
@@ -621,7 +628,7 @@ u32 evl_chain_list(struct evl_line *line, const struct evl_register *viewer,
 		evl_register_sub_stats(sub, info);
 		if (uid_eq(sub->uid, line->uid))
 			info->sub_flags |= EVENTLINE_SUB_OWNER;
-		if (sub->nice)
+		if (sub->by == EVL_PRIO_BY_NICE)
 			info->sub_flags |= EVENTLINE_SUB_NICE;
 		if (sub->reg == viewer)
 			info->sub_flags |= EVENTLINE_SUB_MINE;

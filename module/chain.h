@@ -13,6 +13,13 @@ struct evl_event;
 struct evl_line;
 struct evl_register;
 
+/* What allowed a subscription the priority it has. */
+enum evl_prio_by {
+	EVL_PRIO_BY_CEILING,	/* the line's ceiling: anyone could take it */
+	EVL_PRIO_BY_GRANT,	/* the owner's grant to it */
+	EVL_PRIO_BY_NICE,	/* CAP_SYS_NICE in the line's user namespace */
+};
+
 enum evl_sub_state {
 	EVL_SUB_LIVE,		/* on its line's chain, receiving events */
 	EVL_SUB_ENDED,		/* off the chain; to be freed */
@@ -34,7 +41,7 @@ struct evl_sub {
 	bool on_chain;
 	s32 priority;			/* read locklessly by deliverers */
 	s32 max_priority;		/* the owner's grant */
-	bool nice;			/* above ceiling and grant by CAP_SYS_NICE */
+	enum evl_prio_by by;		/* what allowed its priority */
 	u32 demotions;
 
 	/* reg->lock */
@@ -62,7 +69,7 @@ int evl_chain_subscribe(struct evl_register *reg, struct evl_line *line,
 			s32 priority, s32 *granted);
 s32 evl_chain_demotion_target(const struct evl_line *line);
 s32 evl_chain_grantable(struct evl_line *line, s32 priority, s32 max_priority,
-			bool *nice);
+			enum evl_prio_by *by);
 int evl_chain_unsubscribe(struct evl_register *reg, u64 line_id);
 int evl_chain_set_priority(struct evl_sub *sub, s32 priority, u64 expected_rev,
 			   s32 *granted);

@@ -67,7 +67,7 @@ static struct evl_handling *evl_nest_find(struct hlist_bl_head *head,
 	return NULL;
 }
 
-/* Unhash @h under its bucket's lock; free it with evl_nest_free() after. */
+/* Unhash @h; caller holds its bucket's lock. */
 static void evl_nest_unhash(struct evl_handling *h)
 {
 	hlist_bl_del(&h->node);
@@ -88,19 +88,15 @@ static void evl_nest_reap(bool all)
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(evl_nest_table); i++) {
-		struct hlist_bl_head dead;
-
-		INIT_HLIST_BL_HEAD(&dead);
 		hlist_bl_lock(&evl_nest_table[i]);
 		hlist_bl_for_each_entry_safe(h, pos, tmp, &evl_nest_table[i], node) {
 			if (all || !pid_has_task(h->pid, PIDTYPE_PID)) {
 				evl_nest_unhash(h);
-				hlist_bl_add_head(&h->node, &dead);
+				/* put_pid() and kfree() do not sleep. */
+				evl_nest_free(h);
 			}
 		}
 		hlist_bl_unlock(&evl_nest_table[i]);
-		hlist_bl_for_each_entry_safe(h, pos, tmp, &dead, node)
-			evl_nest_free(h);
 	}
 	atomic_set(&evl_nest_reap_at,
 		   max(EVL_NEST_REAP_MIN, 2 * atomic_read(&evl_nest_count)));
