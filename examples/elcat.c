@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
- * elcat [-u UID | -k] NAME|ID
+ * elcat [-u UID | -k] [-p PRIORITY] NAME|ID
  *
  * Subscribe a new register to one line and print every record it receives,
  * one line of text each, until the line closes (or its owner evicts us).
  * Records are read in place through the register's shared mapping
  * (el_ring_map(3)).  -u refuses a line not owned by UID, -k one not created
  * by kernel code, so that a line someone else made under the expected name
- * is not trusted.
+ * is not trusted.  -p asks for a place in the line's chain (see "The
+ * chain" in <linux/eventline.h>) and says what was granted; a later
+ * demotion is printed as it arrives.
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -33,8 +36,21 @@ static void print_payload(const unsigned char *p, uint32_t len)
 		printf("...");
 }
 
+static const char *demote_reason(uint32_t reason)
+{
+	switch (reason) {
+	case EVENTLINE_DEMOTE_OVERFLOW:
+		return "it overflowed repeatedly";
+	case EVENTLINE_DEMOTE_REVOKED:
+		return "the owner lowered its grant";
+	default:
+		return "unknown reason";
+	}
+}
+
 static void print_record(const struct el_record *rec)
 {
+	struct eventline_demotion dem;
 	uint64_t lost;
 
 	printf("%llu.%09llu %s type %u line %llu seq %llu depth %u pid %u uid %u",
@@ -43,8 +59,13 @@ static void print_record(const struct el_record *rec)
 	       el_category_name(rec->category), rec->type,
 	       (unsigned long long)rec->line_id, (unsigned long long)rec->seq,
 	       rec->depth, rec->pid, rec->uid);
+	if (rec->flags & EVENTLINE_RECORD_RETAINED)
+		printf(" retained");
 	if (el_record_overflow_lost(rec, &lost) == 0)
 		printf(" overflow: %llu lost", (unsigned long long)lost);
+	else if (el_record_demotion(rec, &dem) == 0)
+		printf(" demoted: priority %d -> %d, %s", dem.old_priority,
+		       dem.new_priority, demote_reason(dem.reason));
 	else if (rec->category == EVENTLINE_CAT_META &&
 		 rec->type == EVENTLINE_META_LINE_CLOSED)
 		printf(" line closed");
@@ -58,7 +79,7 @@ static void print_record(const struct el_record *rec)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: elcat [-u UID | -k] NAME|ID\n");
+	fprintf(stderr, "usage: elcat [-u UID | -k] [-p PRIORITY] NAME|ID\n");
 	return 2;
 }
 
@@ -70,11 +91,14 @@ int main(int argc, char **argv)
 	struct el_ring *ring;
 	struct el_ctx *ctx;
 	const char *name;
+	int32_t granted;
 	char *end;
 	uint64_t id;
+	long prio;
+	bool capped;
 	int reg, err, opt;
 
-	while ((opt = getopt(argc, argv, "u:k")) != -1) {
+	while ((opt = getopt(argc, argv, "u:kp:")) != -1) {
 		switch (opt) {
 		case 'u':
 			errno = 0;
@@ -85,6 +109,15 @@ int main(int argc, char **argv)
 			break;
 		case 'k':
 			so.flags |= EVENTLINE_REF_KERNEL_OWNED;
+			break;
+		case 'p':
+			/* The range is the kernel's to judge (-EINVAL). */
+			errno = 0;
+			prio = strtol(optarg, &end, 10);
+			if (errno || !*optarg || *end || prio < INT32_MIN ||
+			    prio > INT32_MAX)
+				return usage();
+			so.priority = prio;
 			break;
 		default:
 			return usage();
@@ -104,11 +137,13 @@ int main(int argc, char **argv)
 	reg = el_register_create(ctx, NULL);
 	if (reg < 0)
 		die_err("elcat", "create register", reg);
+	so.granted = &granted;
 	err = el_subscribe_opts(reg, name, id, &so, &id);
 	if (err == -EACCES && so.flags)
 		fprintf(stderr, "elcat: the line is not owned as asked, or not readable\n");
-	if (err)
+	if (err < 0)
 		die_err("elcat", "subscribe", err);
+	capped = err == EVENTLINE_PRIORITY_CAPPED;
 	el_ctx_close(ctx);
 	err = el_line_info(reg, id, &li);
 	if (err)
@@ -117,6 +152,9 @@ int main(int argc, char **argv)
 		(unsigned long long)id, li.owner_uid,
 		li.line_flags & EVENTLINE_LINE_KERNEL_OWNED ? ", kernel" : "",
 		li.mode);
+	fprintf(stderr, "elcat: priority %d%s (asked %d, line's ceiling %d)\n",
+		granted, capped ? ", capped" : "",
+		so.priority, li.priority_ceiling);
 
 	err = el_ring_map(reg, &ring);
 	if (err)

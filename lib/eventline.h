@@ -95,13 +95,27 @@ EL_API int el_line_open_opts(struct el_ctx *ctx, const char *name, uint64_t id,
 EL_API int el_line_info(int fd, uint64_t id, struct eventline_line_info *out);
 
 /*
- * Since 0.3, on the owner fd only: list the line's subscriptions (returns
- * how many entries were written, at most @room; *@total_out gets how many
- * there are) and evict one of them.
+ * Since 0.3: list a line's chain, in order (returns how many entries were
+ * written, at most @room; *@total_out gets how many there are and
+ * *@rev_out the chain's revision).  On the owner fd @line_id is ignored;
+ * a register subscribed to the line names it with @line_id.
  */
-EL_API int el_line_subs(int owner_fd, struct eventline_sub_info *entries,
-			size_t room, size_t *total_out);
-EL_API int el_evict(int owner_fd, uint64_t sub_id);
+EL_API int el_line_subs(int fd, uint64_t line_id,
+			struct eventline_sub_info *entries, size_t room,
+			size_t *total_out, uint64_t *rev_out);
+/*
+ * Since 0.3, on the owner fd only: evict a subscription, and set the
+ * highest priority one may take.  @expected_rev 0, or the revision
+ * el_line_subs() gave: -ESTALE when the chain has changed since.
+ */
+EL_API int el_evict(int owner_fd, uint64_t sub_id, uint64_t expected_rev);
+EL_API int el_grant(int owner_fd, uint64_t sub_id, int32_t max_priority,
+		    uint64_t expected_rev);
+/*
+ * Since 0.3, on the owner fd only: the highest priority anyone may take
+ * without a grant, for requests from now on.
+ */
+EL_API int el_line_config(int owner_fd, int32_t priority_ceiling);
 EL_API int el_post(int line_fd, uint16_t type, const void *payload, size_t len,
 		   uint64_t *seq_out);
 
@@ -134,16 +148,29 @@ EL_API int el_register_create(struct el_ctx *ctx,
 EL_API int el_subscribe(int reg_fd, const char *name, uint64_t id,
 			uint64_t *id_out);
 
-/* Since 0.3: el_subscribe() that can insist on the line's owner. */
+/*
+ * Since 0.3: el_subscribe() that can insist on the line's owner and ask
+ * for a priority.  Returns 0, EVENTLINE_PRIORITY_CAPPED when the kernel
+ * granted less than @priority, or -errno.
+ */
 struct el_subscribe_opts {
 	size_t sz;
 	uint32_t flags;		/* EVENTLINE_REF_* */
 	uint32_t owner_uid;	/* with EVENTLINE_REF_OWNER_UID, else 0 */
+	int32_t priority;	/* EVENTLINE_PRIORITY_MIN..MAX; 0: default */
+	int32_t *granted;	/* if not NULL: set to the priority granted */
 };
 
 EL_API int el_subscribe_opts(int reg_fd, const char *name, uint64_t id,
 			     const struct el_subscribe_opts *opts,
 			     uint64_t *id_out);
+/*
+ * Since 0.3: ask for a new place in line @line_id's chain.  @expected_rev
+ * as for el_grant().  Returns 0, EVENTLINE_PRIORITY_CAPPED when less was
+ * granted, or -errno; *@granted (if not NULL) gets the priority granted.
+ */
+EL_API int el_priority(int reg_fd, uint64_t line_id, int32_t priority,
+		       uint64_t expected_rev, int32_t *granted);
 EL_API int el_unsubscribe(int reg_fd, uint64_t id);
 EL_API ssize_t el_read(int reg_fd, void *buf, size_t len);
 
@@ -178,6 +205,9 @@ EL_API int el_record_next(struct el_record_iter *it, struct el_record *rec);
 EL_API ssize_t el_record_encode(void *buf, size_t len,
 				const struct el_record *rec);
 EL_API int el_record_overflow_lost(const struct el_record *rec, uint64_t *lost);
+/* Since 0.3: the payload of an EVENTLINE_META_DEMOTED record. */
+EL_API int el_record_demotion(const struct el_record *rec,
+			      struct eventline_demotion *demotion);
 EL_API const char *el_category_name(uint16_t category);
 
 /*

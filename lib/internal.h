@@ -79,7 +79,8 @@ int el__ring_init(struct el_ring *ring, int fd,
 		  const void *data);
 
 int el__line_ref_init(struct eventline_line_ref *ref, const char *name,
-		      uint64_t id, uint32_t flags, uint32_t owner_uid);
+		      uint64_t id, uint32_t flags, uint32_t owner_uid,
+		      int32_t priority);
 int el__copy_name(char dst[EVENTLINE_NAME_MAX], const char *name);
 int el__post_entries_init(struct eventline_post_entry *dst,
 			  const struct el_post_entry *src, size_t count);

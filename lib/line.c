@@ -2,7 +2,7 @@
 /*
  * Lines: creating one (owner fd), opening one for posting (poster fd),
  * posting on either, one event or a batch, asking who owns a line, and the
- * owner's view of and say over its subscriptions.
+ * view of its chain (owner and subscribers) and the owner's say over it.
  */
 #include <errno.h>
 #include <limits.h>
@@ -62,7 +62,7 @@ int el_line_open(struct el_ctx *ctx, const char *name, uint64_t id,
 
 	if (!ctx)
 		return -EINVAL;
-	err = el__line_ref_init(&ref, name, id, fd_flags, 0);
+	err = el__line_ref_init(&ref, name, id, fd_flags, 0, 0);
 	if (err)
 		return err;
 	return el__line_open(ctx, &ref, id_out);
@@ -84,7 +84,7 @@ int el_line_open_opts(struct el_ctx *ctx, const char *name, uint64_t id,
 	flags = EL_OPTS_GET(opts, fd_flags, EL_DEFAULT_FD_FLAGS) |
 		EL_OPTS_GET(opts, flags, 0);
 	err = el__line_ref_init(&ref, name, id, flags,
-				EL_OPTS_GET(opts, owner_uid, 0));
+				EL_OPTS_GET(opts, owner_uid, 0), 0);
 	if (err)
 		return err;
 	return el__line_open(ctx, &ref, id_out);
@@ -118,12 +118,13 @@ int el_line_info(int fd, uint64_t id, struct eventline_line_info *out)
  * entry_size bytes of each and zeroes what it does not know.  A larger
  * entry means an array of a different stride: a new version node.
  */
-_Static_assert(sizeof(struct eventline_sub_info) ==
-	       EVENTLINE_SUB_INFO_SIZE_VER0,
+#define EL_SUB_INFO_SIZE_0_3	56
+
+_Static_assert(sizeof(struct eventline_sub_info) == EL_SUB_INFO_SIZE_0_3,
 	       "struct eventline_sub_info grew: el_line_subs needs a new version node");
 
-int el_line_subs(int owner_fd, struct eventline_sub_info *entries,
-		 size_t room, size_t *total_out)
+int el_line_subs(int fd, uint64_t line_id, struct eventline_sub_info *entries,
+		 size_t room, size_t *total_out, uint64_t *rev_out)
 {
 	struct eventline_line_subs arg;
 	int ret;
@@ -139,22 +140,57 @@ int el_line_subs(int owner_fd, struct eventline_sub_info *entries,
 	arg.count = room > INT_MAX ? INT_MAX : room;
 	arg.entry_size = sizeof(*entries);
 	arg.entries = (uintptr_t)entries;
-	ret = ioctl(owner_fd, EVENTLINE_IOC_LINE_SUBS, &arg);
+	arg.line_id = line_id;
+	ret = ioctl(fd, EVENTLINE_IOC_LINE_SUBS, &arg);
 	if (ret < 0)
 		return -errno;
 	if (total_out)
 		*total_out = arg.count;
+	if (rev_out)
+		*rev_out = arg.revision;
 	return ret;
 }
 
-int el_evict(int owner_fd, uint64_t sub_id)
+int el_evict(int owner_fd, uint64_t sub_id, uint64_t expected_rev)
 {
 	struct eventline_evict arg;
 
 	memset(&arg, 0, sizeof(arg));
 	arg.size = sizeof(arg);
 	arg.sub_id = sub_id;
+	arg.expected_rev = expected_rev;
 	if (ioctl(owner_fd, EVENTLINE_IOC_EVICT, &arg) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Priorities out of range are the kernel's to refuse (-EINVAL), as every
+ * other value it alone can judge.
+ */
+int el_grant(int owner_fd, uint64_t sub_id, int32_t max_priority,
+	     uint64_t expected_rev)
+{
+	struct eventline_grant arg;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.size = sizeof(arg);
+	arg.sub_id = sub_id;
+	arg.max_priority = max_priority;
+	arg.expected_rev = expected_rev;
+	if (ioctl(owner_fd, EVENTLINE_IOC_GRANT, &arg) < 0)
+		return -errno;
+	return 0;
+}
+
+int el_line_config(int owner_fd, int32_t priority_ceiling)
+{
+	struct eventline_line_config arg;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.size = sizeof(arg);
+	arg.priority_ceiling = priority_ceiling;
+	if (ioctl(owner_fd, EVENTLINE_IOC_LINE_CONFIG, &arg) < 0)
 		return -errno;
 	return 0;
 }

@@ -134,6 +134,18 @@ int el_record_overflow_lost(const struct el_record *rec, uint64_t *lost)
 	return 0;
 }
 
+int el_record_demotion(const struct el_record *rec,
+		       struct eventline_demotion *demotion)
+{
+	if (!rec || !demotion || rec->category != EVENTLINE_CAT_META ||
+	    rec->type != EVENTLINE_META_DEMOTED || !rec->payload ||
+	    rec->payload_len < sizeof(*demotion))
+		return -EINVAL;
+	/* A longer payload is a newer kernel's struct: its start is ours. */
+	memcpy(demotion, rec->payload, sizeof(*demotion));
+	return 0;
+}
+
 const char *el_category_name(uint16_t category)
 {
 	switch (category) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Registers: creating one, attaching it to lines and reading its queue.
+ * Registers: creating one, attaching it to lines, asking for a place in
+ * their chains and reading its queue.
  */
 #include <errno.h>
 #include <string.h>
@@ -38,14 +39,17 @@ int el_register_create(struct el_ctx *ctx, const struct el_register_opts *opts)
 	return fd < 0 ? -errno : fd;
 }
 
+/* 0, EVENTLINE_PRIORITY_CAPPED or -errno, as the kernel says. */
 static int el__subscribe(int reg_fd, struct eventline_line_ref *ref,
 			 uint64_t *id_out)
 {
-	if (ioctl(reg_fd, EVENTLINE_IOC_SUBSCRIBE, ref) < 0)
+	int ret = ioctl(reg_fd, EVENTLINE_IOC_SUBSCRIBE, ref);
+
+	if (ret < 0)
 		return -errno;
 	if (id_out)
 		*id_out = ref->id;
-	return 0;
+	return ret;
 }
 
 int el_subscribe(int reg_fd, const char *name, uint64_t id, uint64_t *id_out)
@@ -53,26 +57,56 @@ int el_subscribe(int reg_fd, const char *name, uint64_t id, uint64_t *id_out)
 	struct eventline_line_ref ref;
 	int err;
 
-	err = el__line_ref_init(&ref, name, id, 0, 0);
+	err = el__line_ref_init(&ref, name, id, 0, 0, 0);
 	if (err)
 		return err;
-	return el__subscribe(reg_fd, &ref, id_out);
+	/*
+	 * Documented since 0.1 as returning 0: a line whose ceiling is below
+	 * the default caps even the default, and el_subscribe_opts() is the
+	 * call that says so.
+	 */
+	err = el__subscribe(reg_fd, &ref, id_out);
+	return err < 0 ? err : 0;
 }
 
 int el_subscribe_opts(int reg_fd, const char *name, uint64_t id,
 		      const struct el_subscribe_opts *opts, uint64_t *id_out)
 {
 	struct eventline_line_ref ref;
+	int32_t *granted;
 	int err;
 
-	err = EL_OPTS_CHECK(opts, el_subscribe_opts, owner_uid, owner_uid);
+	err = EL_OPTS_CHECK(opts, el_subscribe_opts, owner_uid, granted);
 	if (err)
 		return err;
 	err = el__line_ref_init(&ref, name, id, EL_OPTS_GET(opts, flags, 0),
-				EL_OPTS_GET(opts, owner_uid, 0));
+				EL_OPTS_GET(opts, owner_uid, 0),
+				EL_OPTS_GET(opts, priority, 0));
 	if (err)
 		return err;
-	return el__subscribe(reg_fd, &ref, id_out);
+	err = el__subscribe(reg_fd, &ref, id_out);
+	granted = EL_OPTS_GET(opts, granted, NULL);
+	if (err >= 0 && granted)
+		*granted = ref.priority;
+	return err;
+}
+
+int el_priority(int reg_fd, uint64_t line_id, int32_t priority,
+		uint64_t expected_rev, int32_t *granted)
+{
+	struct eventline_priority arg;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.size = sizeof(arg);
+	arg.line_id = line_id;
+	arg.priority = priority;
+	arg.expected_rev = expected_rev;
+	if (ioctl(reg_fd, EVENTLINE_IOC_PRIORITY, &arg) < 0)
+		return -errno;
+	if (granted)
+		*granted = arg.priority;
+	return arg.result == EVENTLINE_PRIORITY_CAPPED ?
+	       EVENTLINE_PRIORITY_CAPPED : 0;
 }
 
 int el_unsubscribe(int reg_fd, uint64_t id)
@@ -81,7 +115,7 @@ int el_unsubscribe(int reg_fd, uint64_t id)
 	int err;
 
 	/* The kernel unsubscribes by id only: a name may already name another line. */
-	err = el__line_ref_init(&ref, NULL, id, 0, 0);
+	err = el__line_ref_init(&ref, NULL, id, 0, 0, 0);
 	if (err)
 		return err;
 	if (ioctl(reg_fd, EVENTLINE_IOC_UNSUBSCRIBE, &ref) < 0)

@@ -20,6 +20,7 @@
 #define EVL_RING_CEILING	SZ_1G
 #define EVL_PER_USER_CEILING	SZ_1M
 #define EVL_DEPTH_CEILING	64
+#define EVL_CHOKE_MSEC_CEILING	60000
 #define EVL_REGISTERS_PER_LINE_CEILING	SZ_64K
 
 /* Ring bytes per record of queue_len when a register asks for no size. */
@@ -64,6 +65,14 @@ MODULE_PARM_DESC(demote_overflows, "Overflow episodes after which a subscription
 unsigned int evl_max_depth = 8;
 module_param_named(max_depth, evl_max_depth, uint, 0444);
 MODULE_PARM_DESC(max_depth, "Deepest nesting of a post made while handling an event (1..64, default 8)");
+
+unsigned int evl_choke_percent = 75;
+module_param_named(choke_percent, evl_choke_percent, uint, 0444);
+MODULE_PARM_DESC(choke_percent, "Queue fill, in percent of queue_len, that makes a choke point if it lasts (1..100, default 75)");
+
+unsigned int evl_choke_msec = 100;
+module_param_named(choke_msec, evl_choke_msec, uint, 0444);
+MODULE_PARM_DESC(choke_msec, "How long a queue stays above the choke mark before its reader is told (1..60000 ms, default 100)");
 
 int evl_create_gid = -1;
 module_param_named(create_gid, evl_create_gid, int, 0444);
@@ -137,7 +146,9 @@ int evl_limits_check(void)
 		return -EINVAL;
 	if (!evl_param_in("demote_overflows", evl_demote_overflows, 1,
 			  EVL_PER_USER_CEILING) ||
-	    !evl_param_in("max_depth", evl_max_depth, 1, EVL_DEPTH_CEILING))
+	    !evl_param_in("max_depth", evl_max_depth, 1, EVL_DEPTH_CEILING) ||
+	    !evl_param_in("choke_percent", evl_choke_percent, 1, 100) ||
+	    !evl_param_in("choke_msec", evl_choke_msec, 1, EVL_CHOKE_MSEC_CEILING))
 		return -EINVAL;
 	if (evl_priority_ceiling < EVENTLINE_PRIORITY_MIN ||
 	    evl_priority_ceiling > EVENTLINE_PRIORITY_MAX) {

@@ -21,6 +21,8 @@ extern int evl_create_gid;
 extern int evl_priority_ceiling;
 extern unsigned int evl_demote_overflows;
 extern unsigned int evl_max_depth;
+extern unsigned int evl_choke_percent;
+extern unsigned int evl_choke_msec;
 
 int evl_limits_check(void);
 u32 evl_default_ring_size(u32 queue_len);

@@ -41,7 +41,8 @@
  * deliver.c) and hands the rest to each register's wake work, on
  * eventline's unbound workqueue, so a post's cost does not grow with
  * sleeping readers or their epoll watchers.
- * LINE_CLOSED and end of stream always wake.
+ * LINE_CLOSED and end of stream always wake, and so does a CHOKE record
+ * (evl_register_check_choke()): the reader is falling behind.
  *
  * read() returns 0 (and poll() EPOLLHUP) whenever a line of the register
  * has closed (at any time in its life: @hup is never cleared), no
@@ -284,6 +285,54 @@ static void evl_register_unreserve(struct evl_register *reg,
 	}
 }
 
+/*
+ * Choke detection, at each delivery: the queue has stayed at or above its
+ * mark for choke_msec.  Returns true when it wrote the episode's CHOKE
+ * record at *@pos; a ring with no room for it tries again at the next
+ * delivery.  Caller holds reg->lock.
+ */
+static bool evl_register_check_choke(struct evl_register *reg, u32 *pos,
+				     u32 queued)
+{
+	struct eventline_record rec;
+	struct eventline_choke choke;
+	u64 now, elapsed;
+
+	lockdep_assert_held(&reg->lock);
+	if (queued < reg->choke_mark) {
+		reg->choke_since = 0;
+		reg->choke_told = false;
+		return false;
+	}
+	now = ktime_get_ns();
+	if (!reg->choke_since) {
+		reg->choke_since = now;
+		reg->choke_offered = reg->offered;
+		reg->choke_tail = reg->ev_tail;
+		return false;
+	}
+	elapsed = now - reg->choke_since;
+	if (reg->choke_told || elapsed < (u64)evl_choke_msec * NSEC_PER_MSEC ||
+	    !evl_register_fits(reg, *pos, EVL_META_RECORD_SIZE))
+		return false;
+
+	choke = (struct eventline_choke) {
+		.queued = queued,
+		.queue_len = reg->queue_len,
+		.arrival_rate = div64_u64((reg->offered - reg->choke_offered) *
+					  NSEC_PER_SEC, elapsed),
+		.drain_rate = div64_u64((u64)(reg->ev_tail - reg->choke_tail) *
+					NSEC_PER_SEC, elapsed),
+	};
+	evl_record_init(&rec, EVENTLINE_CAT_META, EVENTLINE_META_CHOKE,
+			sizeof(choke));
+	rec.timestamp_ns = now + reg->time_offset_ns;
+	evl_register_put_meta(reg, pos, &rec, &choke);
+	reg->choke_told = true;
+	reg->chokes++;
+	return true;
+}
+
 /**
  * evl_register_enqueue() - copy events into @sub's register, or count them lost
  * @sub:	a subscription found on a chain under RCU
@@ -298,7 +347,7 @@ void evl_register_enqueue(struct evl_sub *sub, const struct evl_event *evs,
 			  unsigned int nr, unsigned int *direct_wakes)
 {
 	struct evl_register *reg = sub->reg;
-	bool wake = false, first_loss = false, published;
+	bool wake = false, first_loss = false, choke, published;
 	struct evl_who who = {};
 	struct eventline_record rec;
 	unsigned int i;
@@ -328,6 +377,7 @@ void evl_register_enqueue(struct evl_sub *sub, const struct evl_event *evs,
 		if (reg->depth_filter && (evs[i].depth < reg->min_depth ||
 					  evs[i].depth > reg->max_depth))
 			continue;
+		reg->offered++;
 		if (!evl_register_admit(reg, &pos, size, queued)) {
 			sub->lost++;
 			if (evl_register_count_lost(reg)) {
@@ -346,6 +396,7 @@ void evl_register_enqueue(struct evl_sub *sub, const struct evl_event *evs,
 		reg->ev_end[reg->ev_head++ & reg->ev_mask] = pos;
 		queued++;
 	}
+	choke = evl_register_check_choke(reg, &pos, queued);
 	published = pos != reg->ring.prod;
 	if (published)
 		evl_ring_publish(&reg->ring, pos);
@@ -360,7 +411,8 @@ void evl_register_enqueue(struct evl_sub *sub, const struct evl_event *evs,
 	 * the ring for the OVERFLOW record to come, and queueing to resume.
 	 */
 	if (published || first_loss)
-		wake = evl_register_want_wake(reg, first_loss ? U32_MAX : queued) &&
+		wake = evl_register_want_wake(reg, first_loss || choke ?
+						   U32_MAX : queued) &&
 		       evl_register_has_waiter(reg);
 	/*
 	 * Queued under reg->lock, so that release, which ends the
@@ -976,6 +1028,7 @@ static void evl_register_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "queued:\t%u\n", evl_register_queued(reg));
 	seq_printf(m, "ring_used:\t%u\n", evl_ring_used(&reg->ring));
 	seq_printf(m, "lost:\t%llu\n", reg->lost);
+	seq_printf(m, "chokes:\t%llu\n", reg->chokes);
 	seq_printf(m, "live:\t%u\n", reg->nr_live);
 	spin_unlock(&reg->lock);
 
@@ -1049,6 +1102,8 @@ long evl_register_create(void __user *uarg)
 		return -ENOMEM;
 	}
 	reg->queue_len = queue_len;
+	reg->choke_mark = max(1U, (u32)div_u64((u64)queue_len * evl_choke_percent,
+					       100));
 	reg->wakeup_records = args.wakeup_records;
 	reg->wakeup_usec = args.wakeup_records > 1 ? args.wakeup_usec : 0;
 	reg->wake_always = args.flags & EVENTLINE_REGISTER_WAKE_ALWAYS;

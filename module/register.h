@@ -50,6 +50,13 @@ struct evl_register {
 	bool hup;			/* a line of it closed, ever */
 	unsigned int nr_live;		/* subs in EVL_SUB_LIVE */
 	u64 lost;			/* dropped since the last overflow record */
+	u32 choke_mark;			/* queued events that make a choke point */
+	u64 choke_since;		/* when the queue reached the mark, or 0 */
+	u64 choke_offered;		/* @offered then */
+	u32 choke_tail;			/* @ev_tail then */
+	bool choke_told;		/* this episode's CHOKE record is written */
+	u64 offered;			/* events that passed the filters, ever */
+	u64 chokes;			/* episodes */
 	u64 lost_ns;			/* time of the first of them */
 	struct work_struct wake_work;	/* wake-ups deferred by deliverers */
 

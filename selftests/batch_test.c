@@ -505,10 +505,28 @@ static void test_batch_struct(void)
 		pb->entries = (uintptr_t)b.ents;			\
 	} while (0)
 
+	/* EVENTLINE_POST_PARENT is a batch's only flag; RETAIN is POST's. */
 	RESET();
-	pb->flags = 1;
+	pb->flags = EVENTLINE_POST_RETAIN;
 	EXPECT_RET(tu_ioctl(f.owner, EVENTLINE_IOC_POST_BATCH, pb), EINVAL);
-	expect_nothing_more(&f, "batch flags 1");
+	expect_nothing_more(&f, "batch flags RETAIN");
+	RESET();
+	pb->flags = 1U << 2;
+	EXPECT_RET(tu_ioctl(f.owner, EVENTLINE_IOC_POST_BATCH, pb), EINVAL);
+	expect_nothing_more(&f, "batch flags 1 << 2");
+	/* A parent depth only with its flag; the reserved fields zero. */
+	RESET();
+	pb->parent_depth = 1;
+	EXPECT_RET(tu_ioctl(f.owner, EVENTLINE_IOC_POST_BATCH, pb), EINVAL);
+	expect_nothing_more(&f, "batch parent_depth without its flag");
+	RESET();
+	pb->__reserved0 = 1;
+	EXPECT_RET(tu_ioctl(f.owner, EVENTLINE_IOC_POST_BATCH, pb), EINVAL);
+	expect_nothing_more(&f, "batch __reserved0");
+	RESET();
+	pb->__reserved1 = 0x80000000u;
+	EXPECT_RET(tu_ioctl(f.owner, EVENTLINE_IOC_POST_BATCH, pb), EINVAL);
+	expect_nothing_more(&f, "batch __reserved1");
 	RESET();
 	pb->flags = 0x80000000u;
 	EXPECT_RET(tu_ioctl(f.owner, EVENTLINE_IOC_POST_BATCH, pb), EINVAL);
@@ -555,8 +573,8 @@ static void test_batch_struct(void)
  * An argument struct that can be read but not written: the output field
  * is probed first, so the call fails with EFAULT and posts nothing.  The
  * struct sits wholly in a read-only page, or straddles a writable and a
- * read-only page with only its output field (the last 8 bytes) in the
- * read-only one.  Made writable again, the same struct posts.
+ * read-only page from its output field on (the post's seq is its last 8
+ * bytes; the batch's first_seq has input fields after it, readable).  Made writable again, the same struct posts.
  */
 static void test_unwritable_output(void)
 {
@@ -584,9 +602,6 @@ static void test_unwritable_output(void)
 		.payload = (uintptr_t)"payload",
 		.seq = 7,
 	};
-	_Static_assert(offsetof(struct eventline_post_batch, first_seq) ==
-		       sizeof(struct eventline_post_batch) - 8,
-		       "first_seq is the last field");
 	_Static_assert(offsetof(struct eventline_post, seq) ==
 		       sizeof(struct eventline_post) - 8,
 		       "seq is the last field");
@@ -599,7 +614,8 @@ static void test_unwritable_output(void)
 		/* 0: all in the read-only page; 1: only the output field. */
 		unsigned char *ro = map + pg;
 		struct eventline_post_batch *pb =
-			(void *)(layout ? ro - sizeof(pb_init) + 8 : ro);
+			(void *)(layout ? ro - offsetof(struct eventline_post_batch,
+							first_seq) : ro);
 		struct eventline_post *p =
 			(void *)(layout ? ro - sizeof(p_init) + 8 : ro + 64);
 		uint64_t seq;
@@ -750,12 +766,26 @@ static void batch_fixed(struct batch *b, unsigned int n, unsigned int len,
  * A batch larger than a register's queue: that register takes the first
  * queue_len events and reports the rest in one exact OVERFLOW record once
  * read empty; one whose ring bytes run out first takes what fits beside
- * the META reserve (64 bytes per subscription and 64 spare).  A register
- * with room takes it all.  Queueing then resumes.
+ * the META reserve.  A register with room takes it all.  Queueing then
+ * resumes.
+ *
+ * The reserve: every META record is kept 72 bytes (a 56-byte header and
+ * the largest META payload, 16), two per subscription (its LINE_CLOSED or
+ * EVICTED record and one DEMOTED record) and one spare for OVERFLOW:
+ * 72 + 2 * 72 = 216 bytes for the tiny register's one subscription.
  */
+#define META_RESERVE_RECORD	72
+#define META_RESERVE(subs)	(META_RESERVE_RECORD * (1 + 2 * (subs)))
+_Static_assert(META_RESERVE_RECORD == sizeof(struct eventline_record) +
+	       sizeof(struct eventline_demotion), "the largest META record");
+_Static_assert(sizeof(struct eventline_demotion) >=
+	       sizeof(struct eventline_overflow), "DEMOTED is the largest");
+_Static_assert(META_RESERVE(1) == 216, "one subscription's reserve");
+
 static void test_batch_overflow(void)
 {
-	const unsigned int qlen = 16, tiny_ring = 4096, reserve = 128;
+	const unsigned int qlen = 16, tiny_ring = 4096;
+	const unsigned int reserve = META_RESERVE(1);
 	const unsigned int n = 64, big_n = 8, big_len = 1000;
 	struct fixture f;
 	struct batch b, big;

@@ -90,7 +90,8 @@
 #define FZ_OWNERS_MAX	20	/* line owner fds, far below max_lines_per_user */
 #define FZ_IDS		32	/* line ids remembered, live or closed */
 #define FZ_NAMES	10	/* shared name pool, so EEXIST happens */
-#define FZ_SUBS		16	/* sub_ids LINE_SUBS listed, for EVICT */
+#define FZ_SUBS		16	/* sub_ids LINE_SUBS listed, for EVICT, GRANT */
+#define FZ_REVS		8	/* chain revisions LINE_SUBS gave */
 #define FZ_ORACLE_EVERY	500	/* ops between two sanity oracle runs */
 #define FZ_CHILD_OPS	300	/* ops of a forked child, at most */
 #define FZ_HANG_SECS	30	/* one op taking this long is a hang */
@@ -148,7 +149,7 @@ struct fz_stats {
 	unsigned long oracles;
 	unsigned long children;
 	unsigned long ok;
-	unsigned long ok_cmd[11];	/* successes per fz_cmds[] entry */
+	unsigned long ok_cmd[15];	/* successes per fz_cmds[] entry */
 	unsigned long records;		/* records read and checked */
 	unsigned long maps, scribbles;	/* mmaps that worked, consumer moves */
 	unsigned long cqes;		/* uring_cmd completions */
@@ -168,7 +169,14 @@ static struct {
 		uint64_t line_id, sub_id;
 	} subs[FZ_SUBS];
 	unsigned int nsubs;
+	/* chain revisions seen in LINE_SUBS answers, for expected_rev */
+	struct {
+		uint64_t line_id, rev;
+	} revs[FZ_REVS];
+	unsigned int nrevs;
 	uint64_t target_line;	/* line of the fd the op goes to, if known */
+	enum fz_kind target_kind;	/* kind of that fd */
+	struct fz_regobj *target_reg;	/* a register's tracking, or NULL */
 	long pg;
 	unsigned char *rw;	/* two read-write pages ... */
 	unsigned char *guard;	/* ... followed by this PROT_NONE page */
@@ -388,8 +396,9 @@ struct fz_cmd {
 	unsigned int kinds;	/* 1 << FZ_* it is valid on */
 	uint32_t ksize, ver0;
 	fz_errs_t errs;		/* beyond fz_common_errs */
-	/* output fields: [off, off + len) may be written */
+	/* output fields: [off, off + len) and [off2, off2 + len2) */
 	uint32_t out_off, out_len;
+	uint32_t out2_off, out2_len;
 };
 
 #define K(k)	(1U << (k))
@@ -399,38 +408,43 @@ static const struct fz_cmd fz_cmds[] = {
 	  sizeof(struct eventline_info), EVENTLINE_INFO_SIZE_VER0, 0,
 	  offsetof(struct eventline_info, api_version),
 	  sizeof(struct eventline_info) -
-		offsetof(struct eventline_info, api_version) },
+		offsetof(struct eventline_info, api_version), 0, 0 },
 	/* EPERM: "kernel." and (as nobody) "sys." names. */
 	{ "LINE_CREATE", EVENTLINE_IOC_LINE_CREATE, K(FZ_CTL),
 	  sizeof(struct eventline_line_create),
 	  EVENTLINE_LINE_CREATE_SIZE_VER0,
 	  FZ_E(EEXIST) | FZ_E(EPERM) | FZ_E(EDQUOT) | FZ_E(EMFILE),
-	  offsetof(struct eventline_line_create, id), 8 },
+	  offsetof(struct eventline_line_create, id), 8, 0, 0 },
 	{ "LINE_OPEN", EVENTLINE_IOC_LINE_OPEN, K(FZ_CTL),
 	  sizeof(struct eventline_line_ref), EVENTLINE_LINE_REF_SIZE_VER0,
 	  FZ_E(ENOENT) | FZ_E(EACCES) | FZ_E(EDQUOT) | FZ_E(EMFILE),
-	  offsetof(struct eventline_line_ref, id), 8 },
+	  offsetof(struct eventline_line_ref, id), 8, 0, 0 },
 	{ "REGISTER_CREATE", EVENTLINE_IOC_REGISTER_CREATE, K(FZ_CTL),
 	  sizeof(struct eventline_register_create),
 	  EVENTLINE_REGISTER_CREATE_SIZE_VER0, FZ_E(EDQUOT) | FZ_E(EMFILE),
-	  0, 0 },
+	  0, 0, 0, 0 },
+	/* Out: the id found and the priority granted. */
 	{ "SUBSCRIBE", EVENTLINE_IOC_SUBSCRIBE, K(FZ_REG),
 	  sizeof(struct eventline_line_ref), EVENTLINE_LINE_REF_SIZE_VER0,
 	  FZ_E(ENOENT) | FZ_E(EACCES) | FZ_E(EEXIST) | FZ_E(ENOSPC) |
 	  FZ_E(EDQUOT) | FZ_E(ENOBUFS),
-	  offsetof(struct eventline_line_ref, id), 8 },
+	  offsetof(struct eventline_line_ref, id), 8,
+	  offsetof(struct eventline_line_ref, priority), 4 },
 	{ "UNSUBSCRIBE", EVENTLINE_IOC_UNSUBSCRIBE, K(FZ_REG),
 	  sizeof(struct eventline_line_ref), EVENTLINE_LINE_REF_SIZE_VER0,
-	  FZ_E(ENOENT), 0, 0 },
-	/* EAGAIN: a non-blocking fd finding the staging ring full. */
+	  FZ_E(ENOENT), 0, 0, 0, 0 },
+	/*
+	 * EAGAIN: a non-blocking fd finding the staging ring full; ELOOP: a
+	 * post made while handling records read at the deepest depth.
+	 */
 	{ "POST", EVENTLINE_IOC_POST, K(FZ_OWNER) | K(FZ_POSTER),
 	  sizeof(struct eventline_post), EVENTLINE_POST_SIZE_VER0,
-	  FZ_E(EMSGSIZE) | FZ_E(EPIPE) | FZ_E(EAGAIN),
-	  offsetof(struct eventline_post, seq), 8 },
+	  FZ_E(EMSGSIZE) | FZ_E(EPIPE) | FZ_E(EAGAIN) | FZ_E(ELOOP),
+	  offsetof(struct eventline_post, seq), 8, 0, 0 },
 	{ "POST_BATCH", EVENTLINE_IOC_POST_BATCH, K(FZ_OWNER) | K(FZ_POSTER),
 	  sizeof(struct eventline_post_batch), EVENTLINE_POST_BATCH_SIZE_VER0,
-	  FZ_E(EMSGSIZE) | FZ_E(EPIPE) | FZ_E(EAGAIN),
-	  offsetof(struct eventline_post_batch, first_seq), 8 },
+	  FZ_E(EMSGSIZE) | FZ_E(EPIPE) | FZ_E(EAGAIN) | FZ_E(ELOOP),
+	  offsetof(struct eventline_post_batch, first_seq), 8, 0, 0 },
 	/* ENOENT: a register not subscribed to the id. */
 	{ "LINE_INFO", EVENTLINE_IOC_LINE_INFO,
 	  K(FZ_OWNER) | K(FZ_POSTER) | K(FZ_REG),
@@ -438,13 +452,31 @@ static const struct fz_cmd fz_cmds[] = {
 	  FZ_E(ENOENT),
 	  offsetof(struct eventline_line_info, id),
 	  sizeof(struct eventline_line_info) -
-		offsetof(struct eventline_line_info, id) },
-	{ "LINE_SUBS", EVENTLINE_IOC_LINE_SUBS, K(FZ_OWNER),
-	  sizeof(struct eventline_line_subs), EVENTLINE_LINE_SUBS_SIZE_VER0, 0,
-	  offsetof(struct eventline_line_subs, count), 4 },
+		offsetof(struct eventline_line_info, id), 0, 0 },
+	/* ENOENT: a register not subscribed to line_id. */
+	{ "LINE_SUBS", EVENTLINE_IOC_LINE_SUBS, K(FZ_OWNER) | K(FZ_REG),
+	  sizeof(struct eventline_line_subs), EVENTLINE_LINE_SUBS_SIZE_VER0,
+	  FZ_E(ENOENT),
+	  offsetof(struct eventline_line_subs, count), 4,
+	  offsetof(struct eventline_line_subs, revision), 8 },
 	{ "EVICT", EVENTLINE_IOC_EVICT, K(FZ_OWNER),
 	  sizeof(struct eventline_evict), EVENTLINE_EVICT_SIZE_VER0,
-	  FZ_E(ENOENT), 0, 0 },
+	  FZ_E(ENOENT) | FZ_E(ESTALE), 0, 0, 0, 0 },
+	/* Out: the priority granted and the result after it. */
+	{ "PRIORITY", EVENTLINE_IOC_PRIORITY, K(FZ_REG),
+	  sizeof(struct eventline_priority), EVENTLINE_PRIORITY_SIZE_VER0,
+	  FZ_E(ENOENT) | FZ_E(ESTALE) | FZ_E(ENOBUFS),
+	  offsetof(struct eventline_priority, priority), 8, 0, 0 },
+	{ "GRANT", EVENTLINE_IOC_GRANT, K(FZ_OWNER),
+	  sizeof(struct eventline_grant), EVENTLINE_GRANT_SIZE_VER0,
+	  FZ_E(ENOENT) | FZ_E(ESTALE), 0, 0, 0, 0 },
+	{ "LINE_CONFIG", EVENTLINE_IOC_LINE_CONFIG, K(FZ_OWNER),
+	  sizeof(struct eventline_line_config), EVENTLINE_LINE_CONFIG_SIZE_VER0,
+	  0, 0, 0, 0, 0 },
+	/* Returns how many retained events it dropped. */
+	{ "RETAIN_CLEAR", EVENTLINE_IOC_RETAIN_CLEAR, K(FZ_OWNER),
+	  sizeof(struct eventline_retain_clear),
+	  EVENTLINE_RETAIN_CLEAR_SIZE_VER0, 0, 0, 0, 0, 0 },
 };
 
 enum {
@@ -459,6 +491,10 @@ enum {
 	FZ_LINE_INFO,
 	FZ_LINE_SUBS,
 	FZ_EVICT,
+	FZ_PRIORITY,
+	FZ_GRANT,
+	FZ_LINE_CONFIG,
+	FZ_RETAIN_CLEAR,
 	FZ_NCMDS,
 };
 
@@ -813,6 +849,8 @@ static void fz_build_batch(struct eventline_post_batch *a)
 	a->entries = (uintptr_t)fz.batch.at;
 }
 
+static uint64_t fz_pick_reg_line(void);
+
 /*
  * A valid LINE_SUBS: room for a few entries (or none), of the size this
  * header knows or bigger, anywhere in the entries area.
@@ -831,6 +869,82 @@ static void fz_build_subs(struct eventline_line_subs *a)
 	a->entry_size = es;
 	a->entries = (uintptr_t)fz.ents +
 		     fz_below(area - (size_t)count * es + 1);
+	/* A register names the line; the owner fd ignores it. */
+	a->line_id = fz.target_kind == FZ_REG || fz_chance(50) ?
+		     fz_pick_reg_line() : fz_rand();
+}
+
+/* A priority: mostly the default or near it, else anywhere in range. */
+static int32_t fz_priority(void)
+{
+	if (fz_chance(50))
+		return EVENTLINE_PRIORITY_DEFAULT;
+	if (fz_chance(60))
+		return (int32_t)fz_below(21) - 10;
+	return EVENTLINE_PRIORITY_MIN +
+	       (int32_t)fz_below(EVENTLINE_PRIORITY_MAX -
+				 EVENTLINE_PRIORITY_MIN + 1);
+}
+
+/* A priority the header forbids. */
+static int32_t fz_priority_invalid(void)
+{
+	switch (fz_below(3)) {
+	case 0:
+		return EVENTLINE_PRIORITY_MAX + 1 + (int32_t)fz_below(1000);
+	case 1:
+		return EVENTLINE_PRIORITY_MIN - 1 - (int32_t)fz_below(1000);
+	default:
+		return fz_chance(50) ? INT32_MIN : INT32_MAX;
+	}
+}
+
+/*
+ * An expected chain revision: mostly none (0), else one LINE_SUBS gave
+ * for the target's line (current or since outdated), else any.
+ */
+static uint64_t fz_expected_rev(void)
+{
+	unsigned int i, n = 0, pick[FZ_REVS];
+
+	if (fz_chance(60))
+		return 0;
+	for (i = 0; i < fz.nrevs; i++)
+		if (fz.revs[i].line_id == fz.target_line || !fz.target_line)
+			pick[n++] = i;
+	if (n && fz_chance(80))
+		return fz.revs[pick[fz_below(n)]].rev;
+	return 1 + fz_below(1000);
+}
+
+/* A sub_id: mostly one listed for the target's line, else any. */
+static uint64_t fz_pick_sub_id(void)
+{
+	unsigned int i, n = 0, pick[FZ_SUBS];
+
+	for (i = 0; i < fz.nsubs; i++)
+		if (fz.subs[i].line_id == fz.target_line)
+			pick[n++] = i;
+	if (n && fz_chance(80))
+		return fz.subs[pick[fz_below(n)]].sub_id;
+	if (fz.nsubs && fz_chance(50))
+		return fz.subs[fz_below(fz.nsubs)].sub_id;
+	return 1 + fz_below(1000);
+}
+
+/* A line for a register: mostly one it has records of, else any. */
+static uint64_t fz_pick_reg_line(void)
+{
+	struct fz_regobj *r = fz.target_reg;
+	unsigned int i, n = 0;
+	uint64_t ids[FZ_REG_TRACK];
+
+	for (i = 0; r && i < FZ_REG_TRACK; i++)
+		if (r->t[i].line_id && !r->t[i].closed)
+			ids[n++] = r->t[i].line_id;
+	if (n && fz_chance(70))
+		return ids[fz_below(n)];
+	return fz_pick_id();
 }
 
 /* Build a valid struct for fz_cmds[@c] in @buf. */
@@ -866,6 +980,8 @@ static void fz_build_valid(unsigned int c, void *buf)
 			fz_name_valid(a->name);
 		else
 			a->id = fz_pick_id();
+		if (c == FZ_SUBSCRIBE)
+			a->priority = fz_priority();
 		/* An expected owner: ourselves, root, nobody, or the kernel. */
 		if (c != FZ_UNSUBSCRIBE && fz_chance(20)) {
 			static const uint32_t uids[] = { 0, TU_NOBODY, TU_OTHER };
@@ -892,19 +1008,44 @@ static void fz_build_valid(unsigned int c, void *buf)
 		break;
 	case FZ_EVICT: {
 		struct eventline_evict *a = buf;
-		unsigned int i, n = 0, pick[FZ_SUBS];
 
-		/* Mostly one listed for this line; else another line's, or any. */
-		for (i = 0; i < fz.nsubs; i++)
-			if (fz.subs[i].line_id == fz.target_line)
-				pick[n++] = i;
 		a->size = sizeof(*a);
-		if (n && fz_chance(80))
-			a->sub_id = fz.subs[pick[fz_below(n)]].sub_id;
-		else if (fz.nsubs && fz_chance(50))
-			a->sub_id = fz.subs[fz_below(fz.nsubs)].sub_id;
-		else
-			a->sub_id = 1 + fz_below(1000);
+		a->sub_id = fz_pick_sub_id();
+		a->expected_rev = fz_expected_rev();
+		break;
+	}
+	case FZ_PRIORITY: {
+		struct eventline_priority *a = buf;
+
+		a->size = sizeof(*a);
+		a->line_id = fz_pick_reg_line();
+		a->priority = fz_priority();
+		a->expected_rev = fz_expected_rev();
+		break;
+	}
+	case FZ_GRANT: {
+		struct eventline_grant *a = buf;
+
+		a->size = sizeof(*a);
+		a->sub_id = fz_pick_sub_id();
+		a->max_priority = fz_priority();
+		a->expected_rev = fz_expected_rev();
+		break;
+	}
+	case FZ_RETAIN_CLEAR: {
+		struct eventline_retain_clear *a = buf;
+
+		a->size = sizeof(*a);
+		a->types = fz_chance(50) ? ~0ULL : fz_rand();
+		break;
+	}
+	case FZ_LINE_CONFIG: {
+		struct eventline_line_config *a = buf;
+
+		a->size = sizeof(*a);
+		/* Mostly the module's default, so most lines keep it. */
+		a->priority_ceiling = fz_chance(70) ? fz.info.priority_ceiling :
+						      fz_priority();
 		break;
 	}
 	case FZ_REGISTER_CREATE: {
@@ -1170,6 +1311,37 @@ static void fz_mutate_batch(struct eventline_post_batch *s, struct fz_arg *a)
 	fz_mut_note(a, "first_seq-in", 0);
 }
 
+/*
+ * A priority where it does not belong: LINE_OPEN and UNSUBSCRIBE take
+ * none (EINVAL, checked with the flags).  SUBSCRIBE checks its range once
+ * the line is found, so only a line that is certainly found and ours to
+ * read (held open by an owner fd of ours, as root, no expected owner)
+ * predicts EINVAL.
+ */
+static void fz_mutate_ref_priority(unsigned int ci, struct eventline_line_ref *s,
+				   struct fz_arg *a)
+{
+	int own;
+
+	if (ci != FZ_SUBSCRIBE) {
+		s->priority = fz_chance(50) ? fz_priority_invalid() :
+					      1 + (int32_t)fz_below(1000);
+		fz_mut_note(a, "priority", EINVAL);
+		return;
+	}
+	s->priority = fz_priority_invalid();
+	own = geteuid() == 0 ? fz_pick_kind(FZ_OWNER) : -1;
+	if (own < 0 || !fz.pool[own].line_id) {
+		fz_mut_note(a, "priority-range", 0);
+		return;
+	}
+	memset(s->name, 0, sizeof(s->name));
+	s->id = fz.pool[own].line_id;
+	s->flags = 0;
+	s->owner_uid = 0;
+	fz_mut_note(a, "priority-range-own-line", EINVAL);
+}
+
 static void fz_mutate(unsigned int ci, struct fz_arg *a)
 {
 	const struct fz_cmd *c = &fz_cmds[ci];
@@ -1199,6 +1371,10 @@ static void fz_mutate(unsigned int ci, struct fz_arg *a)
 			break;
 		case FZ_POST:
 			valid = fz.info.post_flags;
+			break;
+		case FZ_POST_BATCH:
+			/* The header gives a batch only POST_PARENT. */
+			valid = fz.info.post_flags & EVENTLINE_POST_PARENT;
 			break;
 		}
 		do
@@ -1251,8 +1427,7 @@ static void fz_mutate(unsigned int ci, struct fz_arg *a)
 			fz_mut_note(a, "owner_uid-no-flag", EINVAL);
 			return;
 		case 5:
-			s->__reserved = 1 + fz_below(~0U);
-			fz_mut_note(a, "reserved", EINVAL);
+			fz_mutate_ref_priority(ci, s, a);
 			return;
 		case 0:	/* both id and name */
 			s->id = fz_pick_id();
@@ -1282,9 +1457,13 @@ static void fz_mutate(unsigned int ci, struct fz_arg *a)
 		uint32_t max = fz.info.max_ring_size, qlen;
 
 		switch (fz_below(8)) {
-		case 0:
-			s->__reserved = 1 + fz_below(~0U);
-			fz_mut_note(a, "reserved", EINVAL);
+		case 0:	/* depths without the flag that gives them meaning */
+			s->flags &= ~EVENTLINE_REGISTER_DEPTH_FILTER;
+			if (fz_chance(50))
+				s->min_depth = 1 + fz_below(0xffff);
+			else
+				s->max_depth = 1 + fz_below(0xffff);
+			fz_mut_note(a, "depth-no-flag", EINVAL);
 			return;
 		case 1:
 			s->queue_len = fz.info.max_queue_len + 1 +
@@ -1335,7 +1514,12 @@ static void fz_mutate(unsigned int ci, struct fz_arg *a)
 		struct eventline_line_subs *s = (void *)p;
 		const char *why;
 
-		switch (what % 4) {
+		switch (what % 5) {
+		case 4:	/* a line no register is subscribed to */
+			s->line_id = (uint64_t)UINT32_MAX + 1 + (fz_rand() >> 33);
+			fz_mut_note(a, "line_id-unknown",
+				    fz.target_kind == FZ_REG ? ENOENT : 0);
+			return;
 		case 0:
 			switch (fz_below(3)) {
 			case 0:
@@ -1376,9 +1560,73 @@ static void fz_mutate(unsigned int ci, struct fz_arg *a)
 	case FZ_EVICT: {
 		struct eventline_evict *s = (void *)p;
 
-		/* A handle never handed out. */
-		s->sub_id = fz_rand() | 1ULL << 63;
-		fz_mut_note(a, "sub_id-unknown", ENOENT);
+		if (fz_chance(50)) {
+			/* A handle never handed out (the revision is checked first). */
+			s->sub_id = fz_rand() | 1ULL << 63;
+			s->expected_rev = 0;
+			fz_mut_note(a, "sub_id-unknown", ENOENT);
+		} else {
+			/* A revision no chain reaches. */
+			s->expected_rev = fz_rand() | 1ULL << 63;
+			fz_mut_note(a, "rev-stale", ESTALE);
+		}
+		return;
+	}
+	case FZ_PRIORITY: {
+		struct eventline_priority *s = (void *)p;
+
+		switch (what % 4) {
+		case 0:	/* checked before the subscription is looked for */
+			s->priority = fz_priority_invalid();
+			fz_mut_note(a, "priority-range", EINVAL);
+			return;
+		case 1:
+			s->line_id = (uint64_t)UINT32_MAX + 1 + (fz_rand() >> 33);
+			fz_mut_note(a, "line_id-unknown", ENOENT);
+			return;
+		case 2:	/* ESTALE if subscribed, else ENOENT */
+			s->expected_rev = fz_rand() | 1ULL << 63;
+			fz_mut_note(a, "rev-stale", 0);
+			return;
+		default:
+			s->result = (uint32_t)fz_rand();	/* out only */
+			fz_mut_note(a, "result-in", 0);
+			return;
+		}
+	}
+	case FZ_GRANT: {
+		struct eventline_grant *s = (void *)p;
+
+		switch (what % 4) {
+		case 0:
+			s->max_priority = fz_priority_invalid();
+			fz_mut_note(a, "max_priority-range", EINVAL);
+			return;
+		case 1:
+			s->__reserved = 1 + fz_below(~0U);
+			fz_mut_note(a, "reserved", EINVAL);
+			return;
+		case 2:
+			s->sub_id = fz_rand() | 1ULL << 63;
+			s->expected_rev = 0;
+			fz_mut_note(a, "sub_id-unknown", ENOENT);
+			return;
+		default:
+			s->expected_rev = fz_rand() | 1ULL << 63;
+			fz_mut_note(a, "rev-stale", ESTALE);
+			return;
+		}
+	}
+	case FZ_LINE_CONFIG: {
+		struct eventline_line_config *s = (void *)p;
+
+		if (what % 2) {
+			s->priority_ceiling = fz_priority_invalid();
+			fz_mut_note(a, "ceiling-range", EINVAL);
+		} else {
+			s->__reserved = 1 + fz_below(~0U);
+			fz_mut_note(a, "reserved", EINVAL);
+		}
 		return;
 	}
 	case FZ_POST: {
@@ -1391,9 +1639,10 @@ static void fz_mutate(unsigned int ci, struct fz_arg *a)
 				  fz_below(0xffff - EVENTLINE_TYPE_MAX);
 			fz_mut_note(a, "type", EINVAL);
 			return;
-		case 1:
-			s->__reserved0 = 1 + fz_below(0xffff);
-			fz_mut_note(a, "reserved0", EINVAL);
+		case 1:	/* a parent depth without its flag */
+			s->flags &= ~EVENTLINE_POST_PARENT;
+			s->parent_depth = 1 + fz_below(0xffff);
+			fz_mut_note(a, "parent_depth-no-flag", EINVAL);
 			return;
 		case 2:
 			s->payload_len = fz.info.max_payload + 1 +
@@ -1553,58 +1802,154 @@ static void fz_line_info_ok(const struct fz_fd *f, const struct fz_arg *a)
 			  (unsigned long long)f->line_id,
 			  (unsigned long long)asked,
 			  (unsigned long long)li.id);
-	if (li.mode & ~fz.info.line_modes || li.__reserved ||
+	if (li.mode & ~fz.info.line_modes ||
+	    li.priority_ceiling < EVENTLINE_PRIORITY_MIN ||
+	    li.priority_ceiling > EVENTLINE_PRIORITY_MAX ||
 	    li.line_flags & ~(EVENTLINE_LINE_KERNEL_OWNED |
 			      EVENTLINE_LINE_CLOSED) ||
 	    li.nr_subs > fz.info.max_registers_per_line ||
 	    !memchr(li.name, '\0', sizeof(li.name)))
-		fz_report("LINE_INFO: mode %#o flags %#x subs %u rsv %u",
-			  li.mode, li.line_flags, li.nr_subs, li.__reserved);
+		fz_report("LINE_INFO: mode %#o flags %#x subs %u ceiling %d",
+			  li.mode, li.line_flags, li.nr_subs,
+			  li.priority_ceiling);
 	/* An owner fd holds its line open. */
 	if (f->kind == FZ_OWNER && li.line_flags & EVENTLINE_LINE_CLOSED)
 		fz_report("LINE_INFO on an owner fd says closed");
 }
 
+/* Remember the revision LINE_SUBS gave for @line_id. */
+static void fz_remember_rev(uint64_t line_id, uint64_t rev)
+{
+	unsigned int i;
+
+	for (i = 0; i < fz.nrevs; i++) {
+		if (fz.revs[i].line_id == line_id) {
+			fz.revs[i].rev = rev;
+			return;
+		}
+	}
+	i = fz.nrevs < FZ_REVS ? fz.nrevs++ : fz_below(FZ_REVS);
+	fz.revs[i].line_id = line_id;
+	fz.revs[i].rev = rev;
+}
+
 /*
  * LINE_SUBS answered: min(room, subscriptions) entries written, count the
- * subscriptions; each entry well formed.  Its sub_ids feed EVICT.
+ * subscriptions, a revision; each entry well formed, in chain order
+ * (priorities never rise).  The owner sees every field and no MINE; a
+ * register sees its own entry MINE and others' uid and pid only for its
+ * uid.  Its sub_ids feed EVICT and GRANT, its revision expected_rev.
  */
 static void fz_line_subs_ok(const struct fz_fd *f, long ret,
 			    const struct fz_arg *a, bool known)
 {
+	const uint32_t defined = EVENTLINE_SUB_OWNER | EVENTLINE_SUB_MINE |
+				 EVENTLINE_SUB_HIDDEN | EVENTLINE_SUB_NICE;
 	struct eventline_line_subs ls = { 0 };
-	uint32_t room, i, k;
+	uint32_t room, i, k, mine = 0;
+	int32_t prev = EVENTLINE_PRIORITY_MAX;
+	uint64_t line_id;
+	bool alone;
 	unsigned char *e;
+	size_t n;
 
 	if (!known)
 		return;
-	memcpy(&ls, a->ptr, sizeof(ls));
+	memcpy(&ls, a->ptr, a->usize < sizeof(ls) ? a->usize : sizeof(ls));
 	memcpy(&room, fz.snap + (a->ptr - fz.rw) +
 	       offsetof(struct eventline_line_subs, count), 4);
+	/*
+	 * A register lists a chain it is on; alone, nothing can evict it
+	 * between its lookup and the listing.
+	 */
+	alone = !fz.child && !fz.is_child;
 	if (ret != (room < ls.count ? room : ls.count) ||
-	    ls.count > fz.info.max_registers_per_line) {
-		fz_report("LINE_SUBS with room %u returned %ld, count %u",
-			  room, ret, ls.count);
+	    ls.count > fz.info.max_registers_per_line ||
+	    (f->kind == FZ_REG && alone && !ls.count)) {
+		fz_report("LINE_SUBS on a %s fd with room %u returned %ld, count %u",
+			  fz_kind_name[f->kind], room, ret, ls.count);
 		return;
+	}
+	line_id = f->kind == FZ_REG ? ls.line_id : f->line_id;
+	if (a->usize >= offsetof(struct eventline_line_subs, revision) + 8) {
+		/* Every subscription raised it: 0 only for a chain never used. */
+		if (!ls.revision && ls.count)
+			fz_report("LINE_SUBS gave revision 0 with %u subscriptions",
+				  ls.count);
+		else if (line_id)
+			fz_remember_rev(line_id, ls.revision);
 	}
 	e = (unsigned char *)(uintptr_t)ls.entries;
 	if (e < fz.ents || e + (size_t)ret * ls.entry_size > fz.ents_end)
 		return;
+	n = ls.entry_size < sizeof(struct eventline_sub_info) ?
+	    ls.entry_size : sizeof(struct eventline_sub_info);
 	for (i = 0; i < ret; i++, e += ls.entry_size) {
-		struct eventline_sub_info si;
+		struct eventline_sub_info si = { 0 };
 
-		memcpy(&si, e, sizeof(si));
-		if (!si.sub_id || si.__reserved ||
-		    si.sub_flags & ~EVENTLINE_SUB_OWNER) {
-			fz_report("LINE_SUBS entry %u: sub_id %llu flags %#x rsv %u",
-				  i, (unsigned long long)si.sub_id,
-				  si.sub_flags, si.__reserved);
+		memcpy(&si, e, n);
+		mine += !!(si.sub_flags & EVENTLINE_SUB_MINE);
+		if (!si.sub_id || si.sub_flags & ~defined ||
+		    si.priority < EVENTLINE_PRIORITY_MIN ||
+		    si.priority > prev ||
+		    (f->kind != FZ_REG &&
+		     si.sub_flags & (EVENTLINE_SUB_MINE | EVENTLINE_SUB_HIDDEN)) ||
+		    (si.sub_flags & EVENTLINE_SUB_HIDDEN && (si.uid || si.pid)) ||
+		    (n >= offsetof(struct eventline_sub_info, queued) &&
+		     (si.max_priority < EVENTLINE_PRIORITY_MIN ||
+		      si.max_priority > EVENTLINE_PRIORITY_MAX))) {
+			fz_report("LINE_SUBS entry %u on a %s fd: sub_id %llu flags %#x uid %u pid %u priority %d (after %d) max %d",
+				  i, fz_kind_name[f->kind],
+				  (unsigned long long)si.sub_id, si.sub_flags,
+				  si.uid, si.pid, si.priority, prev,
+				  si.max_priority);
 			return;
 		}
+		prev = si.priority;
 		k = fz.nsubs < FZ_SUBS ? fz.nsubs++ : fz_below(FZ_SUBS);
-		fz.subs[k].line_id = f->line_id;
+		fz.subs[k].line_id = line_id;
 		fz.subs[k].sub_id = si.sub_id;
 	}
+	/* A register's whole listing holds its own subscription once. */
+	if (f->kind == FZ_REG && alone && ret == ls.count && mine != 1)
+		fz_report("LINE_SUBS on a register: %u entries MINE of %ld",
+			  mine, ret);
+}
+
+/*
+ * SUBSCRIBE or PRIORITY succeeded: it returns (or PRIORITY's result says)
+ * EVENTLINE_PRIORITY_CAPPED exactly when the priority written back is
+ * below the one asked, and never grants more than asked or out of range.
+ */
+static void fz_priority_ok(unsigned int ci, long ret, const struct fz_arg *a,
+			   bool known)
+{
+	size_t off = ci == FZ_SUBSCRIBE ?
+		     offsetof(struct eventline_line_ref, priority) :
+		     offsetof(struct eventline_priority, priority);
+	uint32_t result = 0;
+	int32_t asked, granted;
+	long capped;
+
+	if (ci == FZ_PRIORITY ? ret != 0 :
+	    ret != 0 && ret != EVENTLINE_PRIORITY_CAPPED) {
+		fz_report("%s returned %ld", fz_cmds[ci].name, ret);
+		return;
+	}
+	/* A caller whose size stops short gets no priority back. */
+	if (!known || a->usize < off + 4)
+		return;
+	memcpy(&asked, fz.snap + (a->ptr - fz.rw) + off, 4);
+	memcpy(&granted, a->ptr + off, 4);
+	capped = ret;
+	if (ci == FZ_PRIORITY) {
+		memcpy(&result, a->ptr + off + 4, 4);
+		capped = result;
+	}
+	if (granted > asked || granted < EVENTLINE_PRIORITY_MIN ||
+	    capped != (granted < asked ? EVENTLINE_PRIORITY_CAPPED : 0))
+		fz_report("%s asked %d, granted %d, returned %ld, result %u",
+			  fz_cmds[ci].name, asked, granted, ret, result);
 }
 
 /* A successful ioctl: check what came back and adopt new fds. */
@@ -1670,6 +2015,16 @@ static void fz_ioctl_ok(const struct fz_fd *f, unsigned int ci, long ret,
 		fz_line_subs_ok(f, ret, a, known);
 		return;
 	}
+	if (ci == FZ_SUBSCRIBE || ci == FZ_PRIORITY) {
+		fz_priority_ok(ci, ret, a, known);
+		return;
+	}
+	/* A line keeps at most one retained event per type. */
+	if (ci == FZ_RETAIN_CLEAR) {
+		if (ret > EVENTLINE_TYPE_MAX + 1)
+			fz_report("RETAIN_CLEAR returned %ld", ret);
+		return;
+	}
 	if (ci == FZ_POST_BATCH) {
 		struct eventline_post_batch b;
 
@@ -1722,6 +2077,9 @@ static void fz_check_writes(unsigned int ci, const struct fz_arg *a,
 		if (fz.rw[off + i] == fz.snap[off + i])
 			continue;
 		if (i >= c->out_off && i < c->out_off + c->out_len && i < lim)
+			continue;
+		if (i >= c->out2_off && i < c->out2_off + c->out2_len &&
+		    i < lim)
 			continue;
 		fz_report("%s wrote byte %zu of the argument (size %u): %#x -> %#x",
 			  c->name, i, a->usize, fz.snap[off + i], fz.rw[off + i]);
@@ -1934,6 +2292,8 @@ static void fz_op_ioctl(void)
 	fz_cur.mut = NULL;
 
 	fz.target_line = f.line_id;
+	fz.target_kind = f.kind;
+	fz.target_reg = f.reg;
 	arg = fz_place_arg(c, ci, &a, &span);
 
 	/* Which errors may come back. */
@@ -1979,6 +2339,37 @@ static struct fz_track *fz_track(struct fz_regobj *r, uint64_t line_id)
 	return &r->t[i];
 }
 
+/*
+ * A DEMOTED record: about a line whose subscription of ours is live (so
+ * not after its LINE_CLOSED), from a priority above the default (or the
+ * ceiling) down to it, for one of the two reasons.
+ */
+static void fz_check_demoted(const struct eventline_record *h,
+			     const unsigned char *payload, struct fz_regobj *r)
+{
+	struct eventline_demotion d;
+
+	if (h->payload_len != sizeof(d) || !h->line_id || h->pid || h->uid) {
+		fz_report("bad DEMOTED record: len %u line %llu pid %u uid %u",
+			  h->payload_len, (unsigned long long)h->line_id,
+			  h->pid, h->uid);
+		return;
+	}
+	memcpy(&d, payload, sizeof(d));
+	if (d.new_priority > EVENTLINE_PRIORITY_DEFAULT ||
+	    d.new_priority < EVENTLINE_PRIORITY_MIN ||
+	    d.old_priority <= d.new_priority ||
+	    d.old_priority > EVENTLINE_PRIORITY_MAX || d.__reserved ||
+	    (d.reason != EVENTLINE_DEMOTE_OVERFLOW &&
+	     d.reason != EVENTLINE_DEMOTE_REVOKED))
+		fz_report("bad DEMOTED record: %d -> %d reason %u rsv %u",
+			  d.old_priority, d.new_priority, d.reason,
+			  d.__reserved);
+	if (fz_track(r, h->line_id)->closed)
+		fz_report("DEMOTED after LINE_CLOSED for line %llu",
+			  (unsigned long long)h->line_id);
+}
+
 /* Every record the kernel hands out must be well formed and in order. */
 static void fz_check_records(const unsigned char *buf, size_t n,
 			     struct fz_regobj *r)
@@ -2003,7 +2394,9 @@ static void fz_check_records(const unsigned char *buf, size_t n,
 		    h.header_size != sizeof(h) ||
 		    (uint64_t)h.header_size + h.payload_len > h.size ||
 		    h.size != TU_REC_SIZE(h.payload_len) || h.flags ||
-		    h.depth || h.__reserved1) {
+		    h.depth > fz.info.max_depth ||
+		    (h.category == EVENTLINE_CAT_META && h.depth) ||
+		    h.__reserved1) {
 			fz_report("malformed record at %zu: size %u header %u payload %u flags %#x depth %u rsv %u",
 				  off, h.size, h.header_size, h.payload_len,
 				  h.flags, h.depth, h.__reserved1);
@@ -2077,6 +2470,8 @@ static void fz_check_records(const unsigned char *buf, size_t n,
 				if (t->closed)
 					fz_report("EVICTED after LINE_CLOSED for line %llu",
 						  (unsigned long long)h.line_id);
+			} else if (h.type == EVENTLINE_META_DEMOTED) {
+				fz_check_demoted(&h, buf + off + sizeof(h), r);
 			} else {
 				fz_report("unknown META type %u", h.type);
 			}
@@ -2883,6 +3278,9 @@ static void fz_op_uring(void)
 	fz_cur.kind = f.kind;
 	fz_cur.cmd = op;
 	fz_cur.mut = NULL;
+	fz.target_line = f.line_id;
+	fz.target_kind = f.kind;
+	fz.target_reg = f.reg;
 	arg = fz_place_arg(c, ci, &a, &span);
 	if (reserved)
 		fz_cur.place = "reserved";
@@ -3155,6 +3553,12 @@ static void fz_oracle(void)
 	EXPECT_OK(tu_subscribe(reg, 0, name));
 	EXPECT_RET(tu_subscribe(reg, id, NULL), EEXIST);
 	pst = ASSERT_OK(tu_line_open(ctl, 0, name, EVENTLINE_FD_CLOEXEC));
+	/*
+	 * A read() that returns no line event ends this thread's handling
+	 * of what the fuzzing read: the posts below are top-level (depth 0).
+	 */
+	EXPECT_EQ(read(reg, buf, cap), -1);
+	EXPECT_EQ(errno, EAGAIN);
 
 	/* qlen fit, two more are lost and counted. */
 	for (i = 0; i < 6; i++) {

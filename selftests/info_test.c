@@ -17,6 +17,27 @@
 
 #include "util.h"
 
+#define PARAM_DIR	"/sys/module/eventline/parameters/"
+
+/* GET_INFO reports module parameter @name as it was loaded. */
+static void expect_param(const char *name, long long val)
+{
+	char path[128];
+	long long v;
+
+	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
+	if (tu_read_ll(path, &v)) {
+		tap_diag("cannot read %s", path);
+		tap_fail();
+		return;
+	}
+	if (v != val) {
+		tap_diag("GET_INFO %s is %lld, the parameter %lld", name, val,
+			 v);
+		tap_fail();
+	}
+}
+
 static void test_info_fields(void)
 {
 	const uint32_t fd_flags = EVENTLINE_FD_CLOEXEC | EVENTLINE_FD_NONBLOCK;
@@ -29,7 +50,7 @@ static void test_info_fields(void)
 
 	/* In fields are not rewritten. */
 	EXPECT_EQ(info.size, sizeof(info));
-	EXPECT_EQ(info.size, 112);
+	EXPECT_EQ(info.size, 128);
 	EXPECT_EQ(info.flags, 0);
 
 	EXPECT_EQ(info.api_version, EVENTLINE_API_VERSION);
@@ -51,8 +72,9 @@ static void test_info_fields(void)
 	/* LINE_OPEN and SUBSCRIBE can insist on the line's owner. */
 	EXPECT_EQ(info.line_open_flags, fd_flags | ref_flags);
 	EXPECT_EQ(info.subscribe_flags, ref_flags);
-	/* The header documents this one as taking no flags yet. */
-	EXPECT_EQ(info.post_flags, 0);
+	/* A parent's depth (nesting) and retained events. */
+	EXPECT_EQ(info.post_flags,
+		  EVENTLINE_POST_PARENT | EVENTLINE_POST_RETAIN);
 
 	EXPECT_GT(info.max_lines_per_user, 0);
 	EXPECT_GT(info.max_registers_per_line, 0);
@@ -71,6 +93,14 @@ static void test_info_fields(void)
 	EXPECT_GT(info.max_subs_per_user, 0);
 	EXPECT_LE(info.owner_reserved_subs, info.max_registers_per_line);
 
+	/* The chain: the parameters' values, within their ranges. */
+	EXPECT_GE(info.priority_ceiling, EVENTLINE_PRIORITY_MIN);
+	EXPECT_LE(info.priority_ceiling, EVENTLINE_PRIORITY_MAX);
+	EXPECT_GE(info.demote_overflows, 1);
+	expect_param("priority_ceiling", info.priority_ceiling);
+	expect_param("demote_overflows", info.demote_overflows);
+	EXPECT_EQ(info.__reserved2, 0);
+
 	tap_diag("limits: lines/user %u, registers/line %u, payload %u, "
 		 "queue %u (default %u)", info.max_lines_per_user,
 		 info.max_registers_per_line, info.max_payload,
@@ -79,6 +109,8 @@ static void test_info_fields(void)
 		 "%u, owner's reserve %u", info.max_registers_per_user,
 		 info.max_posters_per_user, info.max_subs_per_user,
 		 info.owner_reserved_subs);
+	tap_diag("chain: priority ceiling %d, demoted after %u overflows",
+		 info.priority_ceiling, info.demote_overflows);
 	close(ctl);
 }
 
@@ -119,31 +151,40 @@ static void test_info_out_fields_ignored(void)
 }
 
 /*
- * A caller of the previous version (96 bytes, API 2) gets exactly its
- * fields, and the four limits added since are not written.
+ * Callers of the earlier versions get exactly their fields and nothing
+ * past them: 96 bytes (API 2), 112 (API 3 before the chain), 120 (the
+ * chain, before nesting).
  */
-static void test_info_v2_caller(void)
+static void test_info_older_callers(void)
 {
+	const size_t sizes[] = {
+		offsetof(struct eventline_info, max_registers_per_user),
+		offsetof(struct eventline_info, priority_ceiling),
+		offsetof(struct eventline_info, max_depth),
+	};
+	const size_t want[] = { 96, 112, 120 };
 	unsigned char buf[sizeof(struct eventline_info) + 16];
 	struct eventline_info *info = (void *)buf, ref;
-	const size_t v2 = offsetof(struct eventline_info,
-				   max_registers_per_user);
 	int ctl = tu_open_ctl();
-	size_t i;
+	size_t i, k;
 
-	EXPECT_EQ(v2, 96);
 	tu_get_info(ctl, &ref);
-	memset(buf, 0xa5, sizeof(buf));
-	memset(buf, 0, v2);
-	info->size = v2;
-	EXPECT_OK(tu_ioctl(ctl, EVENTLINE_IOC_GET_INFO, info));
-	EXPECT_EQ(memcmp((char *)info + 8, (char *)&ref + 8, v2 - 8), 0);
-	for (i = v2; i < sizeof(buf); i++) {
-		if (buf[i] != 0xa5) {
-			tap_diag("byte %zu past the caller's size was written",
-				 i);
-			tap_fail();
-			break;
+	for (k = 0; k < TU_ARRAY_SIZE(sizes); k++) {
+		size_t v = sizes[k];
+
+		EXPECT_EQ(v, want[k]);
+		memset(buf, 0xa5, sizeof(buf));
+		memset(buf, 0, v);
+		info->size = v;
+		EXPECT_OK(tu_ioctl(ctl, EVENTLINE_IOC_GET_INFO, info));
+		EXPECT_EQ(memcmp((char *)info + 8, (char *)&ref + 8, v - 8), 0);
+		for (i = v; i < sizeof(buf); i++) {
+			if (buf[i] != 0xa5) {
+				tap_diag("size %zu: byte %zu past the caller's "
+					 "size was written", v, i);
+				tap_fail();
+				break;
+			}
 		}
 	}
 	close(ctl);
@@ -372,6 +413,8 @@ static void test_ctl_unknown_cmd(void)
 		_IO(EVENTLINE_IOC_MAGIC, 0x04),
 		_IO(EVENTLINE_IOC_MAGIC, 0x0f),
 		_IO(EVENTLINE_IOC_MAGIC, 0x15),
+		_IO(EVENTLINE_IOC_MAGIC, 0x16),
+		_IO(EVENTLINE_IOC_MAGIC, 0x17),
 		_IO(EVENTLINE_IOC_MAGIC, 0x21),
 		_IO(EVENTLINE_IOC_MAGIC, 0xff),
 		/* The commands carry no size: a sized variant is not them. */
@@ -443,7 +486,7 @@ static void test_ctl_unprivileged(void)
 static const struct tap_test tests[] = {
 	TAP_TEST(test_info_fields),
 	TAP_TEST(test_info_out_fields_ignored),
-	TAP_TEST(test_info_v2_caller),
+	TAP_TEST(test_info_older_callers),
 	TAP_TEST(test_info_consistent),
 	TAP_TEST(test_info_short_size),
 	TAP_TEST(test_info_ver0_no_overrun),

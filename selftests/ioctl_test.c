@@ -49,19 +49,25 @@ struct abi_ctx {
 };
 
 /* The ABI is fixed by these sizes, for 64-bit and 32-bit callers alike. */
-_Static_assert(sizeof(struct eventline_info) == 112, "info");
+_Static_assert(sizeof(struct eventline_info) == 128, "info");
 _Static_assert(sizeof(struct eventline_line_ref) == 88, "line_ref");
+_Static_assert(offsetof(struct eventline_line_ref, priority) ==
+	       EVENTLINE_LINE_REF_SIZE_VER0 + 4, "line_ref priority");
 _Static_assert(sizeof(struct eventline_line_info) ==
 	       EVENTLINE_LINE_INFO_SIZE_VER0, "line_info");
-_Static_assert(sizeof(struct eventline_sub_info) ==
-	       EVENTLINE_SUB_INFO_SIZE_VER0, "sub_info");
-_Static_assert(sizeof(struct eventline_line_subs) ==
-	       EVENTLINE_LINE_SUBS_SIZE_VER0, "line_subs");
-_Static_assert(sizeof(struct eventline_evict) == EVENTLINE_EVICT_SIZE_VER0,
-	       "evict");
+_Static_assert(sizeof(struct eventline_sub_info) == 56, "sub_info");
+_Static_assert(sizeof(struct eventline_line_subs) == 40, "line_subs");
+_Static_assert(sizeof(struct eventline_evict) == 24, "evict");
+_Static_assert(sizeof(struct eventline_priority) ==
+	       EVENTLINE_PRIORITY_SIZE_VER0, "priority");
+_Static_assert(sizeof(struct eventline_grant) == EVENTLINE_GRANT_SIZE_VER0,
+	       "grant");
+_Static_assert(sizeof(struct eventline_line_config) ==
+	       EVENTLINE_LINE_CONFIG_SIZE_VER0, "line_config");
+_Static_assert(sizeof(struct eventline_demotion) == 16, "demotion");
 _Static_assert(sizeof(struct eventline_register_create) == 32,
 	       "register_create");
-_Static_assert(sizeof(struct eventline_post_batch) == 32, "post_batch");
+_Static_assert(sizeof(struct eventline_post_batch) == 40, "post_batch");
 _Static_assert(sizeof(struct eventline_post_entry) ==
 	       EVENTLINE_POST_ENTRY_SIZE_VER0, "post_entry");
 
@@ -86,6 +92,14 @@ struct abi_cmd {
 	void (*prep)(struct abi_ctx *c, void *arg);
 	/* undo whatever a call did (close fds, unsubscribe); @ret is its result */
 	void (*undo)(struct abi_ctx *c, void *arg, long ret);
+	/* (1 << FD_*): the fd the calls go to; 0: the first of @kinds */
+	unsigned int use;
+	/*
+	 * The smallest size the valid argument works with, when an input
+	 * beyond VER0 is needed; a VER0 caller then gets @ver0_err.
+	 */
+	size_t min_ok;
+	int ver0_err;
 };
 
 static uint32_t flags_none(const struct abi_ctx *c)
@@ -117,6 +131,12 @@ static uint32_t flags_subscribe(const struct abi_ctx *c)
 static uint32_t flags_post(const struct abi_ctx *c)
 {
 	return c->info.post_flags;
+}
+
+/* The header gives POST_BATCH only EVENTLINE_POST_PARENT of POST's flags. */
+static uint32_t flags_post_batch(const struct abi_ctx *c)
+{
+	return c->info.post_flags & EVENTLINE_POST_PARENT;
 }
 
 /*
@@ -175,6 +195,16 @@ static void prep_line_subs(struct abi_ctx *c, void *arg)
 	ls->entries = (uintptr_t)c->subs;
 }
 
+/* A register lists a line it is subscribed to, named by line_id. */
+static void prep_reg_line_subs(struct abi_ctx *c, void *arg)
+{
+	struct eventline_line_subs *ls = arg;
+
+	ASSERT_OK(tu_subscribe(c->fd[FD_REG], c->line_id, NULL));
+	prep_line_subs(c, arg);
+	ls->line_id = c->line_id;
+}
+
 /* The sub_ids of the test line's subscriptions; returns how many. */
 static unsigned int line_sub_ids(struct abi_ctx *c, uint64_t *ids,
 				 unsigned int room)
@@ -195,10 +225,9 @@ static unsigned int line_sub_ids(struct abi_ctx *c, uint64_t *ids,
 	return n;
 }
 
-/* Subscribe the eviction register; EVICT names its new subscription. */
-static void prep_evict(struct abi_ctx *c, void *arg)
+/* Subscribe the eviction register; returns its new subscription's id. */
+static uint64_t evict_reg_subscribe(struct abi_ctx *c)
 {
-	struct eventline_evict *ev = arg;
 	uint64_t before[4], after[4];
 	unsigned int nb, na, i, j;
 
@@ -214,7 +243,49 @@ static void prep_evict(struct abi_ctx *c, void *arg)
 			break;
 	}
 	ASSERT_LT(i, na);
-	ev->sub_id = after[i];
+	return after[i];
+}
+
+/* EVICT names the eviction register's new subscription. */
+static void prep_evict(struct abi_ctx *c, void *arg)
+{
+	struct eventline_evict *ev = arg;
+
+	ev->sub_id = evict_reg_subscribe(c);
+}
+
+/* The register asks for priority 0, the default, on its new subscription. */
+static void prep_priority(struct abi_ctx *c, void *arg)
+{
+	struct eventline_priority *pr = arg;
+
+	ASSERT_OK(tu_subscribe(c->fd[FD_REG], c->line_id, NULL));
+	pr->line_id = c->line_id;
+}
+
+/* The owner grants the eviction register's new subscription up to 10. */
+static void prep_grant(struct abi_ctx *c, void *arg)
+{
+	struct eventline_grant *gr = arg;
+
+	gr->sub_id = evict_reg_subscribe(c);
+	gr->max_priority = 10;
+}
+
+static void prep_retain_clear(struct abi_ctx *c, void *arg)
+{
+	struct eventline_retain_clear *rc = arg;
+
+	(void)c;
+	rc->types = ~0ULL;
+}
+
+/* The ceiling the module gives a new line: setting it changes nothing. */
+static void prep_line_config(struct abi_ctx *c, void *arg)
+{
+	struct eventline_line_config *lc = arg;
+
+	lc->priority_ceiling = c->info.priority_ceiling;
 }
 
 static void prep_post(struct abi_ctx *c, void *arg)
@@ -257,6 +328,21 @@ static void undo_subscribe(struct abi_ctx *c, void *arg, long ret)
 	(void)arg;
 	if (ret >= 0)
 		EXPECT_OK(tu_unsubscribe(c->fd[FD_REG], c->line_id));
+}
+
+/* Calls that leave the subscription prep made in place, failed or not. */
+static void undo_reg_sub(struct abi_ctx *c, void *arg, long ret)
+{
+	(void)arg;
+	(void)ret;
+	EXPECT_OK(tu_unsubscribe(c->fd[FD_REG], c->line_id));
+}
+
+static void undo_evict_reg_sub(struct abi_ctx *c, void *arg, long ret)
+{
+	(void)arg;
+	(void)ret;
+	EXPECT_OK(tu_unsubscribe(c->evict_reg, c->line_id));
 }
 
 static void undo_unsubscribe(struct abi_ctx *c, void *arg, long ret)
@@ -326,11 +412,14 @@ static const struct abi_cmd abi_cmds[] = {
 		.size = sizeof(struct eventline_line_ref),
 		.valid_flags = flags_line_open,
 		.flag_err = flag_err_line_ref,
-		/* owner_uid must be 0 without EVENTLINE_REF_OWNER_UID */
+		/*
+		 * owner_uid must be 0 without EVENTLINE_REF_OWNER_UID, and
+		 * only SUBSCRIBE takes a priority.
+		 */
 		.rsv_off = { offsetof(struct eventline_line_ref, owner_uid),
-			     offsetof(struct eventline_line_ref, __reserved) },
+			     offsetof(struct eventline_line_ref, priority) },
 		.rsv_len = { sizeof(((struct eventline_line_ref *)0)->owner_uid),
-			     sizeof(((struct eventline_line_ref *)0)->__reserved) },
+			     sizeof(((struct eventline_line_ref *)0)->priority) },
 		.prep = prep_line_ref, .undo = undo_close,
 	},
 	{
@@ -339,9 +428,10 @@ static const struct abi_cmd abi_cmds[] = {
 		.ver0 = EVENTLINE_REGISTER_CREATE_SIZE_VER0,
 		.size = sizeof(struct eventline_register_create),
 		.valid_flags = flags_register,
-		.rsv_off = { offsetof(struct eventline_register_create, __reserved),
+		/* The depths must be 0 without EVENTLINE_REGISTER_DEPTH_FILTER. */
+		.rsv_off = { offsetof(struct eventline_register_create, min_depth),
 			     offsetof(struct eventline_register_create, __reserved2) },
-		.rsv_len = { sizeof(((struct eventline_register_create *)0)->__reserved),
+		.rsv_len = { 2 * sizeof(((struct eventline_register_create *)0)->min_depth),
 			     sizeof(((struct eventline_register_create *)0)->__reserved2) },
 		.prep = prep_nothing, .undo = undo_close,
 	},
@@ -352,10 +442,9 @@ static const struct abi_cmd abi_cmds[] = {
 		.size = sizeof(struct eventline_line_ref),
 		.valid_flags = flags_subscribe,
 		.flag_err = flag_err_line_ref,
-		.rsv_off = { offsetof(struct eventline_line_ref, owner_uid),
-			     offsetof(struct eventline_line_ref, __reserved) },
-		.rsv_len = { sizeof(((struct eventline_line_ref *)0)->owner_uid),
-			     sizeof(((struct eventline_line_ref *)0)->__reserved) },
+		/* priority is an input here: test_priority_range */
+		.rsv_off = { offsetof(struct eventline_line_ref, owner_uid) },
+		.rsv_len = { sizeof(((struct eventline_line_ref *)0)->owner_uid) },
 		.prep = prep_line_ref, .undo = undo_subscribe,
 	},
 	{
@@ -366,9 +455,9 @@ static const struct abi_cmd abi_cmds[] = {
 		/* The header gives UNSUBSCRIBE no flags at all. */
 		.valid_flags = flags_none,
 		.rsv_off = { offsetof(struct eventline_line_ref, owner_uid),
-			     offsetof(struct eventline_line_ref, __reserved) },
+			     offsetof(struct eventline_line_ref, priority) },
 		.rsv_len = { sizeof(((struct eventline_line_ref *)0)->owner_uid),
-			     sizeof(((struct eventline_line_ref *)0)->__reserved) },
+			     sizeof(((struct eventline_line_ref *)0)->priority) },
 		.prep = prep_unsubscribe, .undo = undo_unsubscribe,
 	},
 	{
@@ -377,8 +466,9 @@ static const struct abi_cmd abi_cmds[] = {
 		.ver0 = EVENTLINE_POST_SIZE_VER0,
 		.size = sizeof(struct eventline_post),
 		.valid_flags = flags_post,
-		.rsv_off = { offsetof(struct eventline_post, __reserved0) },
-		.rsv_len = { sizeof(((struct eventline_post *)0)->__reserved0) },
+		/* parent_depth must be 0 without EVENTLINE_POST_PARENT. */
+		.rsv_off = { offsetof(struct eventline_post, parent_depth) },
+		.rsv_len = { sizeof(((struct eventline_post *)0)->parent_depth) },
 		.prep = prep_post, .undo = undo_nothing,
 	},
 	{
@@ -386,12 +476,15 @@ static const struct abi_cmd abi_cmds[] = {
 		.kinds = (1 << FD_OWNER) | (1 << FD_POSTER),
 		.ver0 = EVENTLINE_POST_BATCH_SIZE_VER0,
 		.size = sizeof(struct eventline_post_batch),
-		/* The header gives POST_BATCH no flags yet. */
-		.valid_flags = flags_none,
+		.valid_flags = flags_post_batch,
+		/* parent_depth (0 without its flag), __reserved0, __reserved1 */
+		.rsv_off = { offsetof(struct eventline_post_batch, parent_depth) },
+		.rsv_len = { sizeof(struct eventline_post_batch) -
+			     offsetof(struct eventline_post_batch, parent_depth) },
 		.prep = prep_post_batch, .undo = undo_nothing,
 	},
 	{
-		/* Its __reserved is out only: ignored on input, no row. */
+		/* All out, but a register's id: nothing reserved. */
 		.name = "LINE_INFO", .cmd = EVENTLINE_IOC_LINE_INFO,
 		.kinds = (1 << FD_OWNER) | (1 << FD_POSTER) | (1 << FD_REG),
 		.ver0 = EVENTLINE_LINE_INFO_SIZE_VER0,
@@ -401,11 +494,25 @@ static const struct abi_cmd abi_cmds[] = {
 	},
 	{
 		.name = "LINE_SUBS", .cmd = EVENTLINE_IOC_LINE_SUBS,
-		.kinds = 1 << FD_OWNER,
+		.kinds = (1 << FD_OWNER) | (1 << FD_REG),
+		.use = 1 << FD_OWNER,
 		.ver0 = EVENTLINE_LINE_SUBS_SIZE_VER0,
 		.size = sizeof(struct eventline_line_subs),
 		.valid_flags = flags_none,
 		.prep = prep_line_subs, .undo = undo_nothing,
+	},
+	{
+		.name = "LINE_SUBS (register)", .cmd = EVENTLINE_IOC_LINE_SUBS,
+		.kinds = (1 << FD_OWNER) | (1 << FD_REG),
+		.use = 1 << FD_REG,
+		.ver0 = EVENTLINE_LINE_SUBS_SIZE_VER0,
+		.size = sizeof(struct eventline_line_subs),
+		.valid_flags = flags_none,
+		.prep = prep_reg_line_subs, .undo = undo_reg_sub,
+		/* line_id comes after the first version's fields */
+		.min_ok = offsetof(struct eventline_line_subs, line_id) +
+			  sizeof(uint64_t),
+		.ver0_err = ENOENT,
 	},
 	{
 		.name = "EVICT", .cmd = EVENTLINE_IOC_EVICT,
@@ -414,6 +521,44 @@ static const struct abi_cmd abi_cmds[] = {
 		.size = sizeof(struct eventline_evict),
 		.valid_flags = flags_none,
 		.prep = prep_evict, .undo = undo_evict,
+	},
+	{
+		/* result is out only: ignored on input, nothing reserved. */
+		.name = "PRIORITY", .cmd = EVENTLINE_IOC_PRIORITY,
+		.kinds = 1 << FD_REG,
+		.ver0 = EVENTLINE_PRIORITY_SIZE_VER0,
+		.size = sizeof(struct eventline_priority),
+		.valid_flags = flags_none,
+		.prep = prep_priority, .undo = undo_reg_sub,
+	},
+	{
+		.name = "GRANT", .cmd = EVENTLINE_IOC_GRANT,
+		.kinds = 1 << FD_OWNER,
+		.ver0 = EVENTLINE_GRANT_SIZE_VER0,
+		.size = sizeof(struct eventline_grant),
+		.valid_flags = flags_none,
+		.rsv_off = { offsetof(struct eventline_grant, __reserved) },
+		.rsv_len = { sizeof(((struct eventline_grant *)0)->__reserved) },
+		.prep = prep_grant, .undo = undo_evict_reg_sub,
+	},
+	{
+		/* Nothing retained on the test line: clears none, returns 0. */
+		.name = "RETAIN_CLEAR", .cmd = EVENTLINE_IOC_RETAIN_CLEAR,
+		.kinds = 1 << FD_OWNER,
+		.ver0 = EVENTLINE_RETAIN_CLEAR_SIZE_VER0,
+		.size = sizeof(struct eventline_retain_clear),
+		.valid_flags = flags_none,
+		.prep = prep_retain_clear, .undo = undo_nothing,
+	},
+	{
+		.name = "LINE_CONFIG", .cmd = EVENTLINE_IOC_LINE_CONFIG,
+		.kinds = 1 << FD_OWNER,
+		.ver0 = EVENTLINE_LINE_CONFIG_SIZE_VER0,
+		.size = sizeof(struct eventline_line_config),
+		.valid_flags = flags_none,
+		.rsv_off = { offsetof(struct eventline_line_config, __reserved) },
+		.rsv_len = { sizeof(((struct eventline_line_config *)0)->__reserved) },
+		.prep = prep_line_config, .undo = undo_nothing,
 	},
 };
 
@@ -435,15 +580,22 @@ static void abi_setup(struct abi_ctx *c)
 						    EVENTLINE_FD_NONBLOCK));
 }
 
-/* Pick an fd @cmd is valid on. */
+/* The fd @cmd's calls go to: its own choice, or the first it is valid on. */
 static int abi_fd(const struct abi_ctx *c, const struct abi_cmd *cmd)
 {
+	unsigned int kinds = cmd->use ? cmd->use : cmd->kinds;
 	int k;
 
 	for (k = 0; k < FD_NR; k++)
-		if (cmd->kinds & (1 << k))
+		if (kinds & (1 << k))
 			return c->fd[k];
 	return -1;
+}
+
+/* The smallest size @cmd's valid argument works with. */
+static size_t abi_min_ok(const struct abi_cmd *cmd)
+{
+	return cmd->min_ok ? cmd->min_ok : cmd->ver0;
 }
 
 /*
@@ -493,7 +645,11 @@ static void test_valid_args(void)
 		abi_expect(cmd, "own size", abi_call(&c, cmd, buf, cmd->size,
 						     NULL, NULL), 0);
 		abi_expect(cmd, "VER0 size", abi_call(&c, cmd, buf, cmd->ver0,
-						      NULL, NULL), 0);
+						      NULL, NULL), cmd->ver0_err);
+		if (cmd->min_ok)
+			abi_expect(cmd, "smallest working size",
+				   abi_call(&c, cmd, buf, cmd->min_ok, NULL,
+					    NULL), 0);
 	}
 	free(buf);
 }
@@ -749,16 +905,18 @@ static void test_no_write_past_size(void)
 	abi_setup(&c);
 	for (i = 0; i < TU_ARRAY_SIZE(abi_cmds); i++) {
 		const struct abi_cmd *cmd = &abi_cmds[i];
+		size_t min = abi_min_ok(cmd);
 		long ret;
 
+		/* prep writes inputs within min: the dirt stays beyond it. */
 		memset(buf, 0xa5, ABI_BUF);
-		memset(buf, 0, cmd->ver0);
+		memset(buf, 0, min);
 		cmd->prep(&c, buf);
-		*(uint32_t *)buf = cmd->ver0;
+		*(uint32_t *)buf = min;
 		ret = tu_ioctl(abi_fd(&c, cmd), cmd->cmd, buf);
 		cmd->undo(&c, buf, ret);
-		abi_expect(cmd, "VER0 size, dirty memory after", ret, 0);
-		for (j = cmd->ver0; j < cmd->ver0 + 256; j++) {
+		abi_expect(cmd, "smallest size, dirty memory after", ret, 0);
+		for (j = min; j < min + 256; j++) {
 			if (buf[j] != 0xa5) {
 				tap_diag("%s: byte %zu past the caller's size "
 					 "was written", cmd->name, j);
@@ -807,12 +965,15 @@ static void test_unknown_cmds(void)
 {
 	const unsigned long cmds[] = {
 		_IO(EVENTLINE_IOC_MAGIC, 0x04),
-		_IO(EVENTLINE_IOC_MAGIC, 0x15),
+		_IO(EVENTLINE_IOC_MAGIC, 0x1e),
+		_IO(EVENTLINE_IOC_MAGIC, 0x1f),
 		_IO(EVENTLINE_IOC_MAGIC, 0x22),
 		_IO(EVENTLINE_IOC_MAGIC, 0xff),
 		_IOWR(EVENTLINE_IOC_MAGIC, 0x20, struct eventline_post),
 		_IOWR(EVENTLINE_IOC_MAGIC, 0x21, struct eventline_post_batch),
 		_IOW(EVENTLINE_IOC_MAGIC, 0x10, struct eventline_line_ref),
+		_IOWR(EVENTLINE_IOC_MAGIC, 0x15, struct eventline_priority),
+		_IOW(EVENTLINE_IOC_MAGIC, 0x16, struct eventline_grant),
 		_IO(0xE8, 0x20),
 		_IO(0, 0),
 	};
@@ -999,7 +1160,7 @@ static void test_batch_entries(void)
 
 /*
  * LINE_INFO answers the same on the owner fd, a poster fd and a register
- * subscribed to the line; out fields (the id on line fds, __reserved) are
+ * subscribed to the line; out fields (the id on line fds, the ceiling) are
  * ignored on input.  A register asks about a line it is not subscribed to
  * in vain.
  */
@@ -1024,7 +1185,7 @@ static void test_line_info_fd_kinds(void)
 		EXPECT_EQ(li.mode, 0666);
 		EXPECT_EQ(li.line_flags, 0);
 		EXPECT_EQ(li.nr_subs, 1);
-		EXPECT_EQ(li.__reserved, 0);
+		EXPECT_EQ(li.priority_ceiling, c.info.priority_ceiling);
 		EXPECT_EQ(strcmp(li.name, c.line_name), 0);
 	}
 	EXPECT_OK(tu_unsubscribe(c.fd[FD_REG], c.line_id));
@@ -1064,7 +1225,7 @@ static void test_subs_entries(void)
 {
 	const uint32_t bad_sizes[] = { 0, 8, 16, 23, 25, 28, 4097, 4104,
 				       8192, 0xffffffffu };
-	const uint32_t good_sizes[] = { 24, 32, 64, 4096 };
+	const uint32_t good_sizes[] = { 24, 32, 56, 64, 4096 };
 	const size_t area_len = 4 * 4096;
 	unsigned char *area;
 	struct eventline_sub_info *e;
@@ -1101,7 +1262,16 @@ static void test_subs_entries(void)
 			EXPECT_EQ(e->pid, getpid());
 			/* Root owns the line: its subscriptions are the owner's. */
 			EXPECT_EQ(e->sub_flags, EVENTLINE_SUB_OWNER);
-			EXPECT_EQ(e->__reserved, 0);
+			EXPECT_EQ(e->priority, EVENTLINE_PRIORITY_DEFAULT);
+			if (es < sizeof(*e))
+				continue;
+			/* No grant, nothing posted yet. */
+			EXPECT_EQ(e->max_priority, EVENTLINE_PRIORITY_MIN);
+			EXPECT_EQ(e->queued, 0);
+			EXPECT_EQ(e->delivered, 0);
+			EXPECT_EQ(e->lost, 0);
+			EXPECT_EQ(e->overflows, 0);
+			EXPECT_EQ(e->demotions, 0);
 			if (es > sizeof(*e) &&
 			    area[j * es + sizeof(*e)] != 0) {
 				tap_diag("entry_size %u: tail not zeroed", es);
@@ -1169,6 +1339,261 @@ static void test_subs_entries(void)
 	free(area);
 }
 
+static long line_subs_rev(int fd, uint64_t line_id, struct eventline_sub_info *ents,
+			  uint32_t room, uint64_t *rev)
+{
+	struct eventline_line_subs ls = {
+		.size = sizeof(ls),
+		.count = room,
+		.entry_size = sizeof(*ents),
+		.entries = (uintptr_t)ents,
+		.line_id = line_id,
+		.revision = 0xa5a5a5a5a5a5a5a5ULL,
+	};
+	long ret = tu_ioctl(fd, EVENTLINE_IOC_LINE_SUBS, &ls);
+
+	if (ret >= 0 && rev)
+		*rev = ls.revision;
+	return ret;
+}
+
+/*
+ * A register subscribed to a line lists its chain too, by line_id: the
+ * same entries and revision as the owner sees, its own marked MINE (here
+ * every subscription is root's, so none is HIDDEN).  Not subscribed, or
+ * line_id 0: ENOENT.  The owner fd ignores line_id.  Every change of the
+ * chain raises the revision, and acting on an older one gives ESTALE.
+ * The counters follow what was posted.
+ */
+static void test_subs_register(void)
+{
+	struct eventline_sub_info own[4], mine[4];
+	struct eventline_priority pr = { .size = sizeof(pr) };
+	struct eventline_grant gr = { .size = sizeof(gr) };
+	struct eventline_evict ev = { .size = sizeof(ev) };
+	uint64_t rev = 0, rev2 = 0, other_id;
+	struct abi_ctx c;
+	unsigned int i;
+	int reg2, other;
+
+	abi_setup(&c);
+	reg2 = ASSERT_OK(tu_register_create(c.fd[FD_CTL], 0,
+					    EVENTLINE_FD_NONBLOCK));
+	ASSERT_OK(tu_subscribe(c.fd[FD_REG], c.line_id, NULL));
+	ASSERT_OK(tu_subscribe(reg2, c.line_id, NULL));
+	other = ASSERT_OK(tu_line_create(c.fd[FD_CTL], NULL, 0666, 0,
+					 &other_id));
+
+	memset(own, 0xa5, sizeof(own));
+	memset(mine, 0x5a, sizeof(mine));
+	EXPECT_EQ(line_subs_rev(c.fd[FD_OWNER], 0, own, 4, &rev), 2);
+	EXPECT_EQ(line_subs_rev(c.fd[FD_REG], c.line_id, mine, 4, &rev2), 2);
+	EXPECT_NE(rev, 0);
+	EXPECT_EQ(rev2, rev);
+	for (i = 0; i < 2; i++) {
+		EXPECT_EQ(mine[i].sub_id, own[i].sub_id);
+		EXPECT_EQ(mine[i].uid, own[i].uid);
+		EXPECT_EQ(mine[i].pid, own[i].pid);
+		EXPECT_EQ(own[i].sub_flags, EVENTLINE_SUB_OWNER);
+	}
+	/* Equal priorities in subscription order: FD_REG's is first. */
+	EXPECT_LT(own[0].sub_id, own[1].sub_id);
+	EXPECT_EQ(mine[0].sub_flags, EVENTLINE_SUB_OWNER | EVENTLINE_SUB_MINE);
+	EXPECT_EQ(mine[1].sub_flags, EVENTLINE_SUB_OWNER);
+
+	/* line_id: ignored on the owner fd, required on a register. */
+	EXPECT_EQ(line_subs_rev(c.fd[FD_OWNER], ~0ULL, own, 4, &rev2), 2);
+	EXPECT_EQ(rev2, rev);
+	EXPECT_RET(line_subs_rev(c.fd[FD_REG], 0, mine, 4, NULL), ENOENT);
+	EXPECT_RET(line_subs_rev(c.fd[FD_REG], other_id, mine, 4, NULL),
+		   ENOENT);
+	EXPECT_RET(line_subs_rev(c.fd[FD_REG], ~0ULL, mine, 4, NULL), ENOENT);
+
+	/* Counters: three events reach both registers. */
+	for (i = 0; i < 3; i++)
+		ASSERT_OK(tu_post(c.fd[FD_POSTER], 1, NULL, 0, NULL));
+	EXPECT_EQ(line_subs_rev(c.fd[FD_OWNER], 0, own, 4, &rev2), 2);
+	EXPECT_EQ(rev2, rev);
+	for (i = 0; i < 2; i++) {
+		EXPECT_EQ(own[i].delivered, 3);
+		EXPECT_EQ(own[i].queued, 3);
+		EXPECT_EQ(own[i].lost, 0);
+	}
+
+	/* A change of the chain raises the revision... */
+	EXPECT_OK(tu_unsubscribe(reg2, c.line_id));
+	EXPECT_EQ(line_subs_rev(c.fd[FD_REG], c.line_id, mine, 4, &rev2), 1);
+	EXPECT_GT(rev2, rev);
+	/* ... and acting on the old one is refused, changing nothing. */
+	ASSERT_OK(tu_subscribe(reg2, c.line_id, NULL));
+	EXPECT_EQ(line_subs_rev(c.fd[FD_OWNER], 0, own, 4, &rev), 2);
+	EXPECT_GT(rev, rev2);
+	ev.sub_id = own[1].sub_id;
+	ev.expected_rev = rev2;
+	EXPECT_RET(tu_ioctl(c.fd[FD_OWNER], EVENTLINE_IOC_EVICT, &ev), ESTALE);
+	gr.sub_id = own[1].sub_id;
+	gr.max_priority = 5;
+	gr.expected_rev = rev2;
+	EXPECT_RET(tu_ioctl(c.fd[FD_OWNER], EVENTLINE_IOC_GRANT, &gr), ESTALE);
+	pr.line_id = c.line_id;
+	pr.priority = 1;
+	pr.expected_rev = rev2;
+	EXPECT_RET(tu_ioctl(c.fd[FD_REG], EVENTLINE_IOC_PRIORITY, &pr), ESTALE);
+	EXPECT_EQ(line_subs_rev(c.fd[FD_OWNER], 0, own, 4, &rev2), 2);
+	EXPECT_EQ(rev2, rev);
+	EXPECT_EQ(own[1].max_priority, EVENTLINE_PRIORITY_MIN);
+	EXPECT_EQ(own[0].priority, EVENTLINE_PRIORITY_DEFAULT);
+
+	/* The current revision works; a grant changes the listing too. */
+	gr.expected_rev = rev;
+	EXPECT_OK(tu_ioctl(c.fd[FD_OWNER], EVENTLINE_IOC_GRANT, &gr));
+	EXPECT_EQ(line_subs_rev(c.fd[FD_OWNER], 0, own, 4, &rev2), 2);
+	EXPECT_GT(rev2, rev);
+	EXPECT_EQ(own[1].max_priority, 5);
+	ev.expected_rev = rev2;
+	EXPECT_OK(tu_ioctl(c.fd[FD_OWNER], EVENTLINE_IOC_EVICT, &ev));
+	close(reg2);
+	close(other);
+}
+
+/*
+ * Priorities are EVENTLINE_PRIORITY_MIN..MAX wherever one goes in, else
+ * EINVAL; PRIORITY checks its argument before looking for the
+ * subscription.  Root holds CAP_SYS_NICE, so it is granted what it asks.
+ */
+static void test_priority_range(void)
+{
+	const int32_t bad[] = { EVENTLINE_PRIORITY_MIN - 1,
+				EVENTLINE_PRIORITY_MAX + 1, INT32_MIN,
+				INT32_MAX };
+	const int32_t good[] = { EVENTLINE_PRIORITY_MIN, -1, 0, 1,
+				 EVENTLINE_PRIORITY_MAX };
+	struct eventline_line_ref ref;
+	struct eventline_priority pr;
+	struct eventline_grant gr;
+	struct eventline_line_config lc;
+	struct eventline_sub_info subs[2];
+	struct abi_ctx c;
+	size_t i;
+
+	abi_setup(&c);
+	for (i = 0; i < TU_ARRAY_SIZE(bad); i++) {
+		ref = (struct eventline_line_ref){ .size = sizeof(ref),
+						   .id = c.line_id,
+						   .priority = bad[i] };
+		EXPECT_RET(tu_ioctl(c.fd[FD_REG], EVENTLINE_IOC_SUBSCRIBE,
+				    &ref), EINVAL);
+		pr = (struct eventline_priority){ .size = sizeof(pr),
+						  .line_id = c.line_id,
+						  .priority = bad[i] };
+		EXPECT_RET(tu_ioctl(c.fd[FD_REG], EVENTLINE_IOC_PRIORITY, &pr),
+			   EINVAL);
+		gr = (struct eventline_grant){ .size = sizeof(gr),
+					       .sub_id = ~0ULL,
+					       .max_priority = bad[i] };
+		EXPECT_RET(tu_ioctl(c.fd[FD_OWNER], EVENTLINE_IOC_GRANT, &gr),
+			   EINVAL);
+		lc = (struct eventline_line_config){ .size = sizeof(lc),
+						     .priority_ceiling = bad[i] };
+		EXPECT_RET(tu_ioctl(c.fd[FD_OWNER], EVENTLINE_IOC_LINE_CONFIG,
+				    &lc), EINVAL);
+	}
+	/* Nothing subscribed above. */
+	EXPECT_EQ(line_subs_rev(c.fd[FD_OWNER], 0, subs, 2, NULL), 0);
+
+	if (geteuid() != 0)
+		tap_skip("needs root (CAP_SYS_NICE) for the valid range");
+	for (i = 0; i < TU_ARRAY_SIZE(good); i++) {
+		ref = (struct eventline_line_ref){ .size = sizeof(ref),
+						   .id = c.line_id,
+						   .priority = good[i] };
+		EXPECT_EQ(tu_ioctl(c.fd[FD_REG], EVENTLINE_IOC_SUBSCRIBE, &ref),
+			  0);
+		EXPECT_EQ(ref.priority, good[i]);
+		pr = (struct eventline_priority){ .size = sizeof(pr),
+						  .line_id = c.line_id,
+						  .priority = good[TU_ARRAY_SIZE(good) - 1 - i],
+						  .result = 0xa5a5a5a5 };
+		EXPECT_EQ(tu_ioctl(c.fd[FD_REG], EVENTLINE_IOC_PRIORITY, &pr), 0);
+		EXPECT_EQ(pr.priority, good[TU_ARRAY_SIZE(good) - 1 - i]);
+		EXPECT_EQ(pr.result, 0);
+		EXPECT_EQ(line_subs_rev(c.fd[FD_OWNER], 0, subs, 2, NULL), 1);
+		EXPECT_EQ(subs[0].priority, pr.priority);
+		gr = (struct eventline_grant){ .size = sizeof(gr),
+					       .sub_id = subs[0].sub_id,
+					       .max_priority = good[i] };
+		EXPECT_OK(tu_ioctl(c.fd[FD_OWNER], EVENTLINE_IOC_GRANT, &gr));
+		EXPECT_OK(tu_unsubscribe(c.fd[FD_REG], c.line_id));
+		lc = (struct eventline_line_config){ .size = sizeof(lc),
+						     .priority_ceiling = good[i] };
+		EXPECT_OK(tu_ioctl(c.fd[FD_OWNER], EVENTLINE_IOC_LINE_CONFIG,
+				   &lc));
+	}
+}
+
+/*
+ * Asking for more than allowed is not an error: SUBSCRIBE returns
+ * EVENTLINE_PRIORITY_CAPPED with the priority granted written back (only
+ * as far as the caller's size reaches), PRIORITY returns 0 with result
+ * CAPPED.  Without CAP_SYS_NICE, the ceiling (the module's default here)
+ * is what anyone may take.
+ */
+static void test_priority_capped(void)
+{
+	struct eventline_info info;
+	pid_t pid;
+
+	tu_info(&info);
+	if (info.priority_ceiling >= EVENTLINE_PRIORITY_MAX)
+		tap_skip("priority_ceiling is the maximum: nothing is capped");
+	if (geteuid() != 0)
+		tap_skip("needs root to drop to nobody");
+	pid = tu_fork();
+	if (!pid) {
+		int32_t ask = info.priority_ceiling + 1;
+		struct eventline_line_ref ref;
+		struct eventline_priority pr;
+		unsigned char buf[sizeof(ref) + 8];
+		uint64_t id;
+		int ctl, own, reg;
+
+		tu_drop_privs(TU_NOBODY, TU_NOBODY);
+		ctl = tu_open_ctl();
+		own = ASSERT_OK(tu_line_create(ctl, NULL, 0600, 0, &id));
+		reg = ASSERT_OK(tu_register_create(ctl, 0, 0));
+		ref = (struct eventline_line_ref){ .size = sizeof(ref),
+						   .id = id, .priority = ask };
+		EXPECT_EQ(tu_ioctl(reg, EVENTLINE_IOC_SUBSCRIBE, &ref),
+			  EVENTLINE_PRIORITY_CAPPED);
+		EXPECT_EQ(ref.priority, info.priority_ceiling);
+		pr = (struct eventline_priority){ .size = sizeof(pr),
+						  .line_id = id,
+						  .priority = ask };
+		EXPECT_EQ(tu_ioctl(reg, EVENTLINE_IOC_PRIORITY, &pr), 0);
+		EXPECT_EQ(pr.priority, info.priority_ceiling);
+		EXPECT_EQ(pr.result, EVENTLINE_PRIORITY_CAPPED);
+		pr.priority = info.priority_ceiling;
+		pr.result = 0xa5a5a5a5;
+		EXPECT_EQ(tu_ioctl(reg, EVENTLINE_IOC_PRIORITY, &pr), 0);
+		EXPECT_EQ(pr.priority, info.priority_ceiling);
+		EXPECT_EQ(pr.result, 0);
+		EXPECT_OK(tu_unsubscribe(reg, id));
+
+		/* A first-version caller: capped, but nothing written back. */
+		memset(buf, 0xa5, sizeof(buf));
+		memset(buf, 0, EVENTLINE_LINE_REF_SIZE_VER0);
+		((struct eventline_line_ref *)buf)->size =
+			EVENTLINE_LINE_REF_SIZE_VER0;
+		((struct eventline_line_ref *)buf)->id = id;
+		EXPECT_EQ(tu_ioctl(reg, EVENTLINE_IOC_SUBSCRIBE, buf), 0);
+		EXPECT_EQ(buf[EVENTLINE_LINE_REF_SIZE_VER0], 0xa5);
+		close(reg);
+		close(own);
+		tap_child_exit();
+	}
+	tu_wait_ok(pid);
+}
+
 /* A failed call must not have changed anything: the objects still work. */
 static void test_state_after_errors(void)
 {
@@ -1206,6 +1631,9 @@ static const struct tap_test tests[] = {
 	TAP_TEST(test_batch_entries),
 	TAP_TEST(test_line_info_fd_kinds),
 	TAP_TEST(test_subs_entries),
+	TAP_TEST(test_subs_register),
+	TAP_TEST(test_priority_range),
+	TAP_TEST(test_priority_capped),
 	TAP_TEST(test_state_after_errors),
 };
 

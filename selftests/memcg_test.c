@@ -496,12 +496,15 @@ static void test_posts_not_charged(void)
 
 	tu_info(&info);
 	rec = TU_REC_SIZE(info.max_payload);
-	/* 8 records, and the META reserve: 64 per subscription, 64 spare. */
-	ring = pow2_ceil(8ULL * rec + 128);
+	/*
+	 * 8 records, and the META reserve: 72 bytes per META record, two
+	 * per subscription (LINE_CLOSED or EVICTED, DEMOTED), one spare.
+	 */
+	ring = pow2_ceil(8ULL * rec + 216);
 	if (ring > info.max_ring_size)
 		tap_skip("max_payload %u too big for max_ring_size %u",
 			 info.max_payload, info.max_ring_size);
-	fit = (ring - 128) / rec;
+	fit = (ring - 216) / rec;
 	if (fit > qlen)
 		fit = qlen;
 	slack = cg_slack();

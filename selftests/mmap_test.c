@@ -893,6 +893,11 @@ static void test_hostile_positions(void)
 
 			ASSERT_EQ(tu_read_exact(fd, buf, 8), TU_REC_SIZE(8));
 			check_seq((const void *)buf, s.id, 8, seq);
+			/*
+			 * Read to empty: that ends this thread's handling of
+			 * the record, so the next post is not nested in it.
+			 */
+			EXPECT_ERRNO(read(fd, buf, sizeof(buf)), EAGAIN);
 		}
 	}
 
@@ -911,6 +916,8 @@ static void test_hostile_positions(void)
 		}
 		ASSERT_EQ(tu_read_exact(twin, buf, len), TU_REC_SIZE(len));
 		ASSERT_EQ(tu_read_exact(other, buf, len), TU_REC_SIZE(len));
+		/* Read to empty: the next post is not nested in this one. */
+		EXPECT_ERRNO(read(other, buf, sizeof(buf)), EAGAIN);
 	}
 	EXPECT_EQ(fdinfo(m.fd, "lost"), 0);
 	EXPECT_EQ(fdinfo(m.fd, "queued"), 0);

@@ -427,7 +427,10 @@ static void test_reserved(void)
 static void test_bad_arg(void)
 {
 	long pg = sysconf(_SC_PAGESIZE);
-	/* Both structs are 32 bytes; this one has 24 before a hole. */
+	/*
+	 * POST is 32 bytes and POST_BATCH's first version too (40 now);
+	 * this one has 24 before a hole.
+	 */
 	uint32_t *cut = tu_guarded(24);
 	void *bad[] = { NULL, (void *)1, tu_unmapped(),
 			(void *)0xffffffff81000000UL, cut };
@@ -440,7 +443,7 @@ static void test_bad_arg(void)
 	size_t i;
 
 	ASSERT_EQ(sizeof(struct eventline_post), 32);
-	ASSERT_EQ(sizeof(struct eventline_post_batch), 32);
+	ASSERT_EQ(EVENTLINE_POST_BATCH_SIZE_VER0, 32);
 	*cut = 32;
 	setup(&f, 0600, 0, EVENTLINE_FD_NONBLOCK);
 	for (i = 0; i < TU_ARRAY_SIZE(bad); i++) {
@@ -557,7 +560,7 @@ struct bad_post {
 	uint32_t size;
 	uint32_t flags;
 	uint16_t type;
-	uint16_t reserved0;
+	uint16_t parent_depth;
 	uint32_t payload_len;
 	bool bad_payload;
 	bool dirty_tail;
@@ -574,11 +577,12 @@ static void test_bad_post_contents(void)
 		{ .what = "size above a page", .err = E2BIG, .size = 8192 },
 		{ .what = "non-zero tail", .err = E2BIG, .size = full + 8,
 		  .dirty_tail = true },
-		{ .what = "flags", .err = EINVAL, .size = full, .flags = 1 },
+		{ .what = "flags", .err = EINVAL, .size = full,
+		  .flags = 1U << 15 },
 		{ .what = "flags high", .err = EINVAL, .size = full,
 		  .flags = 0x80000000u },
-		{ .what = "__reserved0", .err = EINVAL, .size = full,
-		  .reserved0 = 1 },
+		{ .what = "parent_depth without its flag", .err = EINVAL,
+		  .size = full, .parent_depth = 1 },
 		{ .what = "type 64", .err = EINVAL, .size = full,
 		  .type = EVENTLINE_TYPE_MAX + 1 },
 		{ .what = "type 0xffff", .err = EINVAL, .size = full,
@@ -606,7 +610,7 @@ static void test_bad_post_contents(void)
 		p->size = c->size;
 		p->flags = c->flags;
 		p->type = c->type;
-		p->__reserved0 = c->reserved0;
+		p->parent_depth = c->parent_depth;
 		p->payload_len = c->payload_len;
 		if (c->err == EMSGSIZE)
 			p->payload_len += f.info.max_payload;
@@ -646,7 +650,9 @@ static void test_bad_batch_contents(void)
 {
 	const struct bad_batch cases[] = {
 		{ "size 8", EINVAL, BB_SIZE, 0, 8 },
-		{ "flags", EINVAL, BB_FLAGS, 0, 1 },
+		{ "flags", EINVAL, BB_FLAGS, 0, 1U << 2 },
+		/* Retaining is for single posts. */
+		{ "flags RETAIN", EINVAL, BB_FLAGS, 0, EVENTLINE_POST_RETAIN },
 		{ "count 0", EINVAL, BB_COUNT, 0, 0 },
 		{ "count max+1", EINVAL, BB_COUNT, 0, 1 },
 		{ "entry_size 8", EINVAL, BB_ENTRY_SIZE, 0, 8 },

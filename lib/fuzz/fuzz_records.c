@@ -15,6 +15,8 @@
  *    must not assume alignment; UBSan's alignment check watches);
  *  - el_record_overflow_lost() succeeds only on a META/OVERFLOW record
  *    with room for the count, and returns the count in the payload;
+ *    el_record_demotion() likewise on a META/DEMOTED record with room
+ *    for a struct eventline_demotion;
  *  - el_record_encode() of each record into a buffer of exactly the
  *    needed size succeeds, refuses one byte less, pads with zeroes, and
  *    decodes back to the same fields and payload.
@@ -73,6 +75,27 @@ static void check_overflow(const struct el_record *rec)
 		CHECK(ret == -EINVAL);
 	}
 	CHECK(el_record_overflow_lost(rec, NULL) == -EINVAL);
+}
+
+static void check_demotion(const struct el_record *rec)
+{
+	struct eventline_demotion got, want;
+	int ret;
+
+	memset(&got, 0xa5, sizeof(got));
+	ret = el_record_demotion(rec, &got);
+	if (rec->category == EVENTLINE_CAT_META &&
+	    rec->type == EVENTLINE_META_DEMOTED &&
+	    rec->payload_len >= sizeof(struct eventline_demotion)) {
+		CHECK(ret == 0);
+		memcpy(&want, rec->payload, sizeof(want));
+		CHECK(!memcmp(&got, &want, sizeof(got)));
+	} else {
+		CHECK(ret == -EINVAL);
+		memset(&want, 0xa5, sizeof(want));
+		CHECK(!memcmp(&got, &want, sizeof(got)));
+	}
+	CHECK(el_record_demotion(rec, NULL) == -EINVAL);
 }
 
 /* Encode @rec, check the bytes, decode them again and compare. */
@@ -135,6 +158,7 @@ static size_t decode_all(const unsigned char *buf, size_t size,
 		count++;
 
 		check_overflow(&rec);
+		check_demotion(&rec);
 		if (round_trip)
 			check_round_trip(&rec);
 		CHECK(el_category_name(rec.category) != NULL);

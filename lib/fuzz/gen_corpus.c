@@ -136,6 +136,26 @@ int main(int argc, char **argv)
 	line_rec(11, 2, 9, text, 6);
 	save("evicted");
 
+	/* Demoted after overflowing: OVERFLOW, DEMOTED, events go on. */
+	line_rec(12, 3, 1, text, 4);
+	meta_rec(EVENTLINE_META_OVERFLOW, 0, 9);
+	{
+		struct eventline_demotion d = {
+			.old_priority = 50, .new_priority = 0,
+			.reason = EVENTLINE_DEMOTE_OVERFLOW,
+		};
+		struct el_record r = {
+			.category = EVENTLINE_CAT_META,
+			.type = EVENTLINE_META_DEMOTED, .line_id = 12,
+			.timestamp_ns = 3000000000ULL, .payload = &d,
+			.payload_len = sizeof(d),
+		};
+
+		add(&r);
+	}
+	line_rec(12, 3, 11, text, 4);
+	save("demoted");
+
 	/*
 	 * A future kernel's record: header_size 64 with 8 unknown header
 	 * bytes before the payload, which readers must skip.

@@ -28,6 +28,8 @@
 #define FAKE_MAX_BATCH	1024	/* the module's max_post_batch */
 #define FAKE_NR_SUBS	3	/* subscriptions LINE_SUBS reports */
 #define FAKE_SUB_ID	1000	/* sub_id of the first of them */
+#define FAKE_REV	77	/* the chain revision LINE_SUBS reports */
+#define FAKE_CEILING	10	/* the most SUBSCRIBE and PRIORITY grant */
 
 static struct {
 	unsigned int calls;
@@ -53,6 +55,9 @@ static const struct eventline_info fake_info = {
 	.max_posters_per_user = 1023,
 	.max_subs_per_user = 256,
 	.owner_reserved_subs = 64,
+	.priority_ceiling = -2,
+	.demote_overflows = 3,
+	.max_depth = 8,
 };
 
 /* What LINE_INFO reports on any fd. */
@@ -63,6 +68,7 @@ static const struct eventline_line_info fake_line_info = {
 	.mode = 0640,
 	.line_flags = EVENTLINE_LINE_KERNEL_OWNED,
 	.nr_subs = FAKE_NR_SUBS,
+	.priority_ceiling = -3,
 	.name = "kernel.fake",
 };
 
@@ -108,7 +114,7 @@ static int fake_line_subs(struct eventline_line_subs *arg)
 	unsigned char *ent = (void *)(uintptr_t)arg->entries;
 	uint32_t i, n = arg->count < FAKE_NR_SUBS ? arg->count : FAKE_NR_SUBS;
 
-	if (arg->entry_size != EVENTLINE_SUB_INFO_SIZE_VER0) {
+	if (arg->entry_size != sizeof(struct eventline_sub_info)) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -118,12 +124,59 @@ static int fake_line_subs(struct eventline_line_subs *arg)
 			.uid = 100 + i,
 			.pid = 200 + i,
 			.sub_flags = i ? 0 : EVENTLINE_SUB_OWNER,
+			.priority = FAKE_CEILING - (int32_t)i,
+			.max_priority = EVENTLINE_PRIORITY_MIN,
+			.delivered = 300 + i,
 		};
 
 		memcpy(ent + (size_t)i * arg->entry_size, &e, sizeof(e));
 	}
 	arg->count = FAKE_NR_SUBS;
+	arg->revision = FAKE_REV;
 	return n;
+}
+
+/* The chain's changes: a stale revision, an unknown sub_id, a bad range. */
+static int fake_chain_check(uint64_t sub_id, int32_t priority, uint64_t rev)
+{
+	if (priority < EVENTLINE_PRIORITY_MIN ||
+	    priority > EVENTLINE_PRIORITY_MAX)
+		errno = EINVAL;
+	else if (rev && rev != FAKE_REV)
+		errno = ESTALE;
+	else if (sub_id != FAKE_SUB_ID)
+		errno = ENOENT;
+	else
+		return 0;
+	return -1;
+}
+
+/* SUBSCRIBE and PRIORITY grant up to FAKE_CEILING, and say when capped. */
+static int fake_grant(int32_t *priority)
+{
+	if (*priority < EVENTLINE_PRIORITY_MIN ||
+	    *priority > EVENTLINE_PRIORITY_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (*priority <= FAKE_CEILING)
+		return 0;
+	*priority = FAKE_CEILING;
+	return EVENTLINE_PRIORITY_CAPPED;
+}
+
+static int fake_priority(struct eventline_priority *arg)
+{
+	int ret;
+
+	if (fake_chain_check(arg->line_id == FAKE_ID ? FAKE_SUB_ID : 0,
+			     EVENTLINE_PRIORITY_DEFAULT, arg->expected_rev))
+		return -1;
+	ret = fake_grant(&arg->priority);
+	if (ret < 0)
+		return ret;
+	arg->result = ret;
+	return 0;
 }
 
 static int fake_post_batch(struct eventline_post_batch *arg)
@@ -170,7 +223,7 @@ int ioctl(int fd, unsigned long request, ...)
 		return FAKE_RET_FD;
 	case EVENTLINE_IOC_SUBSCRIBE:
 		((struct eventline_line_ref *)arg)->id = FAKE_ID;
-		return 0;
+		return fake_grant(&((struct eventline_line_ref *)arg)->priority);
 	case EVENTLINE_IOC_REGISTER_CREATE:
 		return FAKE_RET_FD;
 	case EVENTLINE_IOC_UNSUBSCRIBE:
@@ -186,11 +239,18 @@ int ioctl(int fd, unsigned long request, ...)
 	case EVENTLINE_IOC_LINE_SUBS:
 		return fake_line_subs(arg);
 	case EVENTLINE_IOC_EVICT:
-		if (((struct eventline_evict *)arg)->sub_id != FAKE_SUB_ID) {
-			errno = ENOENT;
-			return -1;
-		}
-		return 0;
+		return fake_chain_check(((struct eventline_evict *)arg)->sub_id,
+					EVENTLINE_PRIORITY_DEFAULT,
+					((struct eventline_evict *)arg)->expected_rev);
+	case EVENTLINE_IOC_GRANT:
+		return fake_chain_check(((struct eventline_grant *)arg)->sub_id,
+					((struct eventline_grant *)arg)->max_priority,
+					((struct eventline_grant *)arg)->expected_rev);
+	case EVENTLINE_IOC_LINE_CONFIG:
+		return fake_chain_check(FAKE_SUB_ID,
+			((struct eventline_line_config *)arg)->priority_ceiling, 0);
+	case EVENTLINE_IOC_PRIORITY:
+		return fake_priority(arg);
 	}
 	errno = ENOTTY;
 	return -1;
@@ -359,7 +419,7 @@ START_TEST(test_line_ref_one_of_name_or_id)
 	ck_assert_uint_eq(ref->id, 0);
 	ck_assert_str_eq(ref->name, "weather");
 	ck_assert_uint_eq(ref->owner_uid, 0);
-	ck_assert_uint_eq(ref->__reserved, 0);
+	ck_assert_int_eq(ref->priority, 0);
 	ck_assert_uint_eq(id, FAKE_ID);
 
 	id = 0;
@@ -415,7 +475,7 @@ START_TEST(test_line_open_opts)
 	ck_assert_uint_eq(ref->owner_uid, 4321);
 	ck_assert_uint_eq(ref->id, 9);
 	ck_assert_str_eq(ref->name, "");
-	ck_assert_uint_eq(ref->__reserved, 0);
+	ck_assert_int_eq(ref->priority, 0);
 
 	/* fd_flags 0 is taken as given once sz covers it. */
 	big.v.fd_flags = 0;
@@ -457,6 +517,7 @@ START_TEST(test_subscribe_opts)
 {
 	struct eventline_line_ref *ref = (void *)fake.arg;
 	struct { struct el_subscribe_opts v; uint64_t future; } big;
+	int32_t granted = 12345;
 	uint64_t id = 0;
 
 	ck_assert_int_eq(el_subscribe_opts(FAKE_FD, "weather", 0, NULL, &id), 0);
@@ -464,6 +525,7 @@ START_TEST(test_subscribe_opts)
 	ck_assert_uint_eq(ref->size, sizeof(*ref));
 	ck_assert_uint_eq(ref->flags, 0);
 	ck_assert_uint_eq(ref->owner_uid, 0);
+	ck_assert_int_eq(ref->priority, EVENTLINE_PRIORITY_DEFAULT);
 	ck_assert_str_eq(ref->name, "weather");
 	ck_assert_uint_eq(id, FAKE_ID);
 
@@ -475,9 +537,38 @@ START_TEST(test_subscribe_opts)
 	ck_assert_uint_eq(ref->flags, EVENTLINE_REF_OWNER_UID);
 	ck_assert_uint_eq(ref->owner_uid, 65534);
 	ck_assert_uint_eq(ref->id, 3);
-	ck_assert_uint_eq(ref->__reserved, 0);
+	ck_assert_int_eq(ref->priority, 0);
 	ck_assert_uint_eq(fake.calls, 2);
 
+	/* A priority within what is allowed: granted as asked. */
+	big.v.priority = -7;
+	big.v.granted = &granted;
+	ck_assert_int_eq(el_subscribe_opts(FAKE_FD, NULL, 3, &big.v, NULL), 0);
+	ck_assert_int_eq(ref->priority, -7);
+	ck_assert_int_eq(granted, -7);
+	/* More than allowed: capped, and told what it got. */
+	big.v.priority = FAKE_CEILING + 5;
+	ck_assert_int_eq(el_subscribe_opts(FAKE_FD, NULL, 3, &big.v, NULL),
+			 EVENTLINE_PRIORITY_CAPPED);
+	ck_assert_int_eq(ref->priority, FAKE_CEILING + 5);
+	ck_assert_int_eq(granted, FAKE_CEILING);
+	/* Out of range: the kernel's EINVAL, granted untouched. */
+	granted = 12345;
+	big.v.priority = EVENTLINE_PRIORITY_MAX + 1;
+	ck_assert_int_eq(el_subscribe_opts(FAKE_FD, NULL, 3, &big.v, NULL),
+			 -EINVAL);
+	ck_assert_int_eq(granted, 12345);
+	ck_assert_uint_eq(fake.calls, 5);
+
+	/* A caller of the first fields only: default priority, no output. */
+	big.v.sz = el__offsetofend(struct el_subscribe_opts, owner_uid);
+	ck_assert_int_eq(el_subscribe_opts(FAKE_FD, NULL, 3, &big.v, NULL), 0);
+	ck_assert_int_eq(ref->priority, 0);
+	ck_assert_int_eq(granted, 12345);
+	ck_assert_uint_eq(fake.calls, 6);
+
+	big.v.priority = 0;
+	big.v.granted = NULL;
 	big.v.sz = el__offsetofend(struct el_subscribe_opts, flags);
 	ck_assert_int_eq(el_subscribe_opts(FAKE_FD, NULL, 3, &big.v, NULL),
 			 -EINVAL);
@@ -485,10 +576,98 @@ START_TEST(test_subscribe_opts)
 	big.future = 1;
 	ck_assert_int_eq(el_subscribe_opts(FAKE_FD, NULL, 3, &big.v, NULL),
 			 -E2BIG);
-	ck_assert_uint_eq(fake.calls, 2);
+	ck_assert_uint_eq(fake.calls, 6);
 	big.future = 0;
 	ck_assert_int_eq(el_subscribe_opts(FAKE_FD, NULL, 3, &big.v, NULL), 0);
+	ck_assert_uint_eq(fake.calls, 7);
+
+	/* el_subscribe() asks for the default and says 0, capped or not. */
+	ck_assert_int_eq(el_subscribe(FAKE_FD, NULL, 3, NULL), 0);
+	ck_assert_int_eq(ref->priority, EVENTLINE_PRIORITY_DEFAULT);
+}
+END_TEST
+
+START_TEST(test_priority)
+{
+	struct eventline_priority *arg = (void *)fake.arg;
+	int32_t granted = 12345;
+
+	ck_assert_int_eq(el_priority(FAKE_FD, FAKE_ID, 4, 0, &granted), 0);
+	ck_assert_uint_eq(fake.request, EVENTLINE_IOC_PRIORITY);
+	ck_assert_uint_eq(arg->size, sizeof(*arg));
+	ck_assert_uint_eq(arg->size, EVENTLINE_PRIORITY_SIZE_VER0);
+	ck_assert_uint_eq(arg->flags, 0);
+	ck_assert_uint_eq(arg->line_id, FAKE_ID);
+	ck_assert_int_eq(arg->priority, 4);
+	ck_assert_uint_eq(arg->result, 0);
+	ck_assert_uint_eq(arg->expected_rev, 0);
+	ck_assert_int_eq(granted, 4);
+
+	ck_assert_int_eq(el_priority(FAKE_FD, FAKE_ID, EVENTLINE_PRIORITY_MAX,
+				     FAKE_REV, &granted),
+			 EVENTLINE_PRIORITY_CAPPED);
+	ck_assert_uint_eq(arg->expected_rev, FAKE_REV);
+	ck_assert_int_eq(granted, FAKE_CEILING);
+	ck_assert_int_eq(el_priority(FAKE_FD, FAKE_ID, EVENTLINE_PRIORITY_MIN,
+				     0, NULL), 0);
+
+	/* Errors come back negated, and granted is left alone. */
+	granted = 12345;
+	ck_assert_int_eq(el_priority(FAKE_FD, FAKE_ID, 1, FAKE_REV + 1,
+				     &granted), -ESTALE);
+	ck_assert_int_eq(el_priority(FAKE_FD, FAKE_ID + 1, 1, 0, &granted),
+			 -ENOENT);
+	ck_assert_int_eq(el_priority(FAKE_FD, FAKE_ID,
+				     EVENTLINE_PRIORITY_MIN - 1, 0, &granted),
+			 -EINVAL);
+	ck_assert_int_eq(granted, 12345);
+	ck_assert_uint_eq(fake.calls, 6);
+	ck_assert_int_eq(el_priority(-1, FAKE_ID, 1, 0, &granted), -EBADF);
+}
+END_TEST
+
+START_TEST(test_grant)
+{
+	struct eventline_grant *arg = (void *)fake.arg;
+
+	ck_assert_int_eq(el_grant(FAKE_FD, FAKE_SUB_ID, 500, FAKE_REV), 0);
+	ck_assert_uint_eq(fake.request, EVENTLINE_IOC_GRANT);
+	ck_assert_uint_eq(arg->size, sizeof(*arg));
+	ck_assert_uint_eq(arg->size, EVENTLINE_GRANT_SIZE_VER0);
+	ck_assert_uint_eq(arg->flags, 0);
+	ck_assert_uint_eq(arg->sub_id, FAKE_SUB_ID);
+	ck_assert_int_eq(arg->max_priority, 500);
+	ck_assert_uint_eq(arg->__reserved, 0);
+	ck_assert_uint_eq(arg->expected_rev, FAKE_REV);
+	ck_assert_int_eq(el_grant(FAKE_FD, FAKE_SUB_ID, EVENTLINE_PRIORITY_MIN,
+				  0), 0);
+	ck_assert_uint_eq(arg->expected_rev, 0);
+	ck_assert_int_eq(el_grant(FAKE_FD, FAKE_SUB_ID, 1, FAKE_REV - 1),
+			 -ESTALE);
+	ck_assert_int_eq(el_grant(FAKE_FD, FAKE_SUB_ID + 1, 1, 0), -ENOENT);
+	ck_assert_int_eq(el_grant(FAKE_FD, FAKE_SUB_ID,
+				  EVENTLINE_PRIORITY_MAX + 1, 0), -EINVAL);
+	ck_assert_uint_eq(fake.calls, 5);
+	ck_assert_int_eq(el_grant(-1, FAKE_SUB_ID, 1, 0), -EBADF);
+}
+END_TEST
+
+START_TEST(test_line_config)
+{
+	struct eventline_line_config *arg = (void *)fake.arg;
+
+	ck_assert_int_eq(el_line_config(FAKE_FD, -20), 0);
+	ck_assert_uint_eq(fake.request, EVENTLINE_IOC_LINE_CONFIG);
+	ck_assert_uint_eq(arg->size, sizeof(*arg));
+	ck_assert_uint_eq(arg->size, EVENTLINE_LINE_CONFIG_SIZE_VER0);
+	ck_assert_uint_eq(arg->flags, 0);
+	ck_assert_int_eq(arg->priority_ceiling, -20);
+	ck_assert_uint_eq(arg->__reserved, 0);
+	ck_assert_int_eq(el_line_config(FAKE_FD, EVENTLINE_PRIORITY_MAX), 0);
+	ck_assert_int_eq(el_line_config(FAKE_FD, EVENTLINE_PRIORITY_MIN - 1),
+			 -EINVAL);
 	ck_assert_uint_eq(fake.calls, 3);
+	ck_assert_int_eq(el_line_config(-1, 0), -EBADF);
 }
 END_TEST
 
@@ -506,7 +685,7 @@ START_TEST(test_line_info)
 	ck_assert_uint_eq(arg->flags, 0);
 	ck_assert_uint_eq(arg->id, 17);
 	ck_assert_uint_eq(arg->owner_uid, 0);
-	ck_assert_uint_eq(arg->__reserved, 0);
+	ck_assert_int_eq(arg->priority_ceiling, 0);
 	ck_assert_str_eq(arg->name, "");
 	/* As the caller gets it back. */
 	ck_assert_uint_eq(info.size, sizeof(info));
@@ -516,6 +695,7 @@ START_TEST(test_line_info)
 	ck_assert_uint_eq(info.mode, fake_line_info.mode);
 	ck_assert_uint_eq(info.line_flags, EVENTLINE_LINE_KERNEL_OWNED);
 	ck_assert_uint_eq(info.nr_subs, FAKE_NR_SUBS);
+	ck_assert_int_eq(info.priority_ceiling, -3);
 	ck_assert_str_eq(info.name, "kernel.fake");
 
 	/* Errors come back negated. */
@@ -530,53 +710,73 @@ START_TEST(test_line_subs)
 	struct eventline_line_subs *arg = (void *)fake.arg;
 	struct eventline_sub_info subs[FAKE_NR_SUBS + 2];
 	size_t total = 0;
+	uint64_t rev = 0;
 	int i;
 
 	memset(subs, 0xa5, sizeof(subs));
-	ck_assert_int_eq(el_line_subs(FAKE_FD, subs, FAKE_NR_SUBS + 2, &total),
-			 FAKE_NR_SUBS);
+	ck_assert_int_eq(el_line_subs(FAKE_FD, 0, subs, FAKE_NR_SUBS + 2,
+				      &total, &rev), FAKE_NR_SUBS);
 	ck_assert_uint_eq(fake.request, EVENTLINE_IOC_LINE_SUBS);
 	ck_assert_uint_eq(arg->size, sizeof(*arg));
-	ck_assert_uint_eq(arg->size, EVENTLINE_LINE_SUBS_SIZE_VER0);
+	ck_assert_uint_eq(arg->size, EVENTLINE_LINE_SUBS_SIZE_VER0 + 16);
 	ck_assert_uint_eq(arg->flags, 0);
 	ck_assert_uint_eq(arg->count, FAKE_NR_SUBS + 2);
 	ck_assert_uint_eq(arg->entry_size, sizeof(subs[0]));
 	ck_assert_uint_eq(arg->entries, (uintptr_t)subs);
+	ck_assert_uint_eq(arg->line_id, 0);
+	ck_assert_uint_eq(arg->revision, 0);
 	ck_assert_uint_eq(total, FAKE_NR_SUBS);
+	ck_assert_uint_eq(rev, FAKE_REV);
 	for (i = 0; i < FAKE_NR_SUBS; i++) {
 		ck_assert_uint_eq(subs[i].sub_id, FAKE_SUB_ID + i);
 		ck_assert_uint_eq(subs[i].uid, 100 + i);
 		ck_assert_uint_eq(subs[i].pid, 200 + i);
+		ck_assert_int_eq(subs[i].priority, FAKE_CEILING - i);
+		ck_assert_int_eq(subs[i].max_priority, EVENTLINE_PRIORITY_MIN);
+		ck_assert_uint_eq(subs[i].delivered, 300 + i);
 	}
 	ck_assert_uint_eq(subs[0].sub_flags, EVENTLINE_SUB_OWNER);
 	ck_assert_uint_eq(subs[FAKE_NR_SUBS].sub_id, 0xa5a5a5a5a5a5a5a5ull);
 
+	/* A register names its line. */
+	ck_assert_int_eq(el_line_subs(FAKE_FD, FAKE_ID, subs, 1, NULL, NULL),
+			 1);
+	ck_assert_uint_eq(arg->line_id, FAKE_ID);
+
 	/* Less room than subscriptions: the entries written, and the total. */
 	total = 0;
-	ck_assert_int_eq(el_line_subs(FAKE_FD, subs, 1, &total), 1);
+	ck_assert_int_eq(el_line_subs(FAKE_FD, 0, subs, 1, &total, NULL), 1);
 	ck_assert_uint_eq(arg->count, 1);
 	ck_assert_uint_eq(total, FAKE_NR_SUBS);
 
-	/* No room at all: just the count; total_out is optional. */
+	/* No room at all: just the count; the outputs are optional. */
 	total = 0;
-	ck_assert_int_eq(el_line_subs(FAKE_FD, NULL, 0, &total), 0);
+	rev = 0;
+	ck_assert_int_eq(el_line_subs(FAKE_FD, 0, NULL, 0, &total, &rev), 0);
 	ck_assert_uint_eq(arg->count, 0);
 	ck_assert_uint_eq(arg->entries, 0);
 	ck_assert_uint_eq(total, FAKE_NR_SUBS);
-	ck_assert_int_eq(el_line_subs(FAKE_FD, subs, FAKE_NR_SUBS, NULL),
-			 FAKE_NR_SUBS);
-	ck_assert_uint_eq(fake.calls, 4);
+	ck_assert_uint_eq(rev, FAKE_REV);
+	ck_assert_int_eq(el_line_subs(FAKE_FD, 0, subs, FAKE_NR_SUBS, NULL,
+				      NULL), FAKE_NR_SUBS);
+	ck_assert_uint_eq(fake.calls, 5);
 
 	/* Room must come with an array; refused before the ioctl. */
-	ck_assert_int_eq(el_line_subs(FAKE_FD, NULL, 1, &total), -EINVAL);
-	ck_assert_uint_eq(fake.calls, 4);
+	ck_assert_int_eq(el_line_subs(FAKE_FD, 0, NULL, 1, &total, &rev),
+			 -EINVAL);
+	ck_assert_uint_eq(fake.calls, 5);
 #if SIZE_MAX > UINT32_MAX
 	/* Room beyond what count and the int result hold is offered capped. */
-	ck_assert_int_eq(el_line_subs(FAKE_FD, subs, (size_t)UINT32_MAX + 2,
-				      NULL), FAKE_NR_SUBS);
+	ck_assert_int_eq(el_line_subs(FAKE_FD, 0, subs, (size_t)UINT32_MAX + 2,
+				      NULL, NULL), FAKE_NR_SUBS);
 	ck_assert_uint_eq(arg->count, INT_MAX);
 #endif
-	ck_assert_int_eq(el_line_subs(-1, subs, 1, &total), -EBADF);
+	/* On failure the outputs are left alone. */
+	rev = 5;
+	total = 6;
+	ck_assert_int_eq(el_line_subs(-1, 0, subs, 1, &total, &rev), -EBADF);
+	ck_assert_uint_eq(rev, 5);
+	ck_assert_uint_eq(total, 6);
 }
 END_TEST
 
@@ -584,15 +784,19 @@ START_TEST(test_evict)
 {
 	struct eventline_evict *arg = (void *)fake.arg;
 
-	ck_assert_int_eq(el_evict(FAKE_FD, FAKE_SUB_ID), 0);
+	ck_assert_int_eq(el_evict(FAKE_FD, FAKE_SUB_ID, 0), 0);
 	ck_assert_uint_eq(fake.request, EVENTLINE_IOC_EVICT);
 	ck_assert_uint_eq(arg->size, sizeof(*arg));
-	ck_assert_uint_eq(arg->size, EVENTLINE_EVICT_SIZE_VER0);
+	ck_assert_uint_eq(arg->size, EVENTLINE_EVICT_SIZE_VER0 + 8);
 	ck_assert_uint_eq(arg->flags, 0);
 	ck_assert_uint_eq(arg->sub_id, FAKE_SUB_ID);
-	ck_assert_int_eq(el_evict(FAKE_FD, FAKE_SUB_ID + 1), -ENOENT);
+	ck_assert_uint_eq(arg->expected_rev, 0);
+	ck_assert_int_eq(el_evict(FAKE_FD, FAKE_SUB_ID, FAKE_REV), 0);
+	ck_assert_uint_eq(arg->expected_rev, FAKE_REV);
+	ck_assert_int_eq(el_evict(FAKE_FD, FAKE_SUB_ID, FAKE_REV + 1), -ESTALE);
+	ck_assert_int_eq(el_evict(FAKE_FD, FAKE_SUB_ID + 1, 0), -ENOENT);
 	ck_assert_uint_eq(arg->sub_id, FAKE_SUB_ID + 1);
-	ck_assert_int_eq(el_evict(-1, 1), -EBADF);
+	ck_assert_int_eq(el_evict(-1, 1, 0), -EBADF);
 }
 END_TEST
 
@@ -617,7 +821,8 @@ START_TEST(test_register_create)
 	ck_assert_int_eq(el_register_create(&fake_ctx, &o), FAKE_RET_FD);
 	ck_assert_uint_eq(arg->flags, 0);
 	ck_assert_uint_eq(arg->queue_len, 4);
-	ck_assert_uint_eq(arg->__reserved, 0);
+	ck_assert_uint_eq(arg->min_depth, 0);
+	ck_assert_uint_eq(arg->max_depth, 0);
 	ck_assert_uint_eq(arg->ring_size, 0);
 	ck_assert_uint_eq(arg->wakeup_records, 0);
 
@@ -632,7 +837,8 @@ START_TEST(test_register_create)
 	ck_assert_uint_eq(arg->queue_len, 4);
 	ck_assert_uint_eq(arg->ring_size, 8192);
 	ck_assert_uint_eq(arg->wakeup_records, 3);
-	ck_assert_uint_eq(arg->__reserved, 0);
+	ck_assert_uint_eq(arg->min_depth, 0);
+	ck_assert_uint_eq(arg->max_depth, 0);
 	ck_assert_uint_eq(fake.calls, 3);
 }
 END_TEST
@@ -709,7 +915,7 @@ START_TEST(test_post)
 	ck_assert_uint_eq(arg->size, EVENTLINE_POST_SIZE_VER0);
 	ck_assert_uint_eq(arg->flags, 0);
 	ck_assert_uint_eq(arg->type, 5);
-	ck_assert_uint_eq(arg->__reserved0, 0);
+	ck_assert_uint_eq(arg->parent_depth, 0);
 	ck_assert_uint_eq(arg->payload_len, 3);
 	ck_assert_uint_eq(arg->payload, (uintptr_t)pay);
 	ck_assert_uint_eq(seq, FAKE_SEQ);
@@ -740,8 +946,8 @@ START_TEST(test_post_batch)
 	ck_assert_int_eq(el_post_batch(FAKE_FD, e, 3, &seq), 3);
 	ck_assert_uint_eq(fake.request, EVENTLINE_IOC_POST_BATCH);
 	ck_assert_uint_eq(arg->size, sizeof(*arg));
-	ck_assert_uint_eq(arg->size, EVENTLINE_POST_BATCH_SIZE_VER0);
 	ck_assert_uint_eq(arg->flags, 0);
+	ck_assert_uint_eq(arg->parent_depth, 0);
 	ck_assert_uint_eq(arg->count, 3);
 	ck_assert_uint_eq(arg->entry_size, EVENTLINE_POST_ENTRY_SIZE_VER0);
 	ck_assert_uint_eq(seq, FAKE_SEQ);
@@ -874,7 +1080,7 @@ START_TEST(test_info)
 	ck_assert_int_eq(el_info(&fake_ctx, &info), 0);
 	ck_assert_uint_eq(fake.request, EVENTLINE_IOC_GET_INFO);
 	ck_assert_uint_eq(arg->size, sizeof(info));
-	ck_assert_uint_eq(arg->size, 112);
+	ck_assert_uint_eq(arg->size, 128);
 	ck_assert_uint_eq(arg->flags, 0);
 	ck_assert_uint_eq(arg->max_payload, 0);
 	ck_assert_uint_eq(arg->max_post_batch_bytes, 0);
@@ -892,6 +1098,9 @@ START_TEST(test_info)
 	ck_assert_uint_eq(info.max_subs_per_user, fake_info.max_subs_per_user);
 	ck_assert_uint_eq(info.owner_reserved_subs,
 			  fake_info.owner_reserved_subs);
+	ck_assert_int_eq(info.priority_ceiling, fake_info.priority_ceiling);
+	ck_assert_uint_eq(info.demote_overflows, fake_info.demote_overflows);
+	ck_assert_uint_eq(info.max_depth, fake_info.max_depth);
 }
 END_TEST
 
@@ -922,6 +1131,16 @@ START_TEST(test_info_old_module)
 	ck_assert_uint_eq(info.max_posters_per_user, 0);
 	ck_assert_uint_eq(info.max_subs_per_user, 0);
 	ck_assert_uint_eq(info.owner_reserved_subs, 0);
+
+	/* A module without the chain: its limits, no ceiling, no depth. */
+	fake.info_size = offsetof(struct eventline_info, priority_ceiling);
+	memset(&info, 0xff, sizeof(info));
+	ck_assert_int_eq(el_info(&fake_ctx, &info), 0);
+	ck_assert_uint_eq(info.owner_reserved_subs,
+			  fake_info.owner_reserved_subs);
+	ck_assert_int_eq(info.priority_ceiling, 0);
+	ck_assert_uint_eq(info.demote_overflows, 0);
+	ck_assert_uint_eq(info.max_depth, 0);
 }
 END_TEST
 
@@ -1068,6 +1287,9 @@ Suite *api_suite(void)
 	tcase_add_test(wrap, test_line_info);
 	tcase_add_test(wrap, test_line_subs);
 	tcase_add_test(wrap, test_evict);
+	tcase_add_test(opts, test_priority);
+	tcase_add_test(wrap, test_grant);
+	tcase_add_test(wrap, test_line_config);
 	tcase_add_test(wrap, test_ctx_open);
 	tcase_add_test(wrap, test_version);
 	suite_add_tcase(s, opts);

@@ -512,6 +512,84 @@ START_TEST(test_overflow_lost_bad)
 }
 END_TEST
 
+static struct el_record demoted_rec(const void *payload, uint32_t len)
+{
+	struct el_record r = {
+		.category = EVENTLINE_CAT_META,
+		.type = EVENTLINE_META_DEMOTED,
+		.line_id = 12,
+		.payload = payload,
+		.payload_len = len,
+	};
+	return r;
+}
+
+START_TEST(test_demotion)
+{
+	struct eventline_demotion dem = {
+		.old_priority = 700, .new_priority = -5,
+		.reason = EVENTLINE_DEMOTE_REVOKED,
+	}, got;
+	unsigned char buf[128], longer[24] = { 0 };
+	struct el_record_iter it;
+	struct el_record rec, r = demoted_rec(&dem, sizeof(dem));
+
+	/* Through the encoder and decoder: 56 + 16, as the kernel writes it. */
+	ck_assert_int_eq(el_record_encode(buf, sizeof(buf), &r), 72);
+	el_record_iter_init(&it, buf, 72);
+	ck_assert_int_eq(el_record_next(&it, &rec), 1);
+	ck_assert_uint_eq(rec.line_id, 12);
+	memset(&got, 0xa5, sizeof(got));
+	ck_assert_int_eq(el_record_demotion(&rec, &got), 0);
+	ck_assert_int_eq(got.old_priority, 700);
+	ck_assert_int_eq(got.new_priority, -5);
+	ck_assert_uint_eq(got.reason, EVENTLINE_DEMOTE_REVOKED);
+	ck_assert_uint_eq(got.__reserved, 0);
+
+	/* A newer kernel's longer payload still starts with ours. */
+	dem.reason = EVENTLINE_DEMOTE_OVERFLOW;
+	memcpy(longer, &dem, sizeof(dem));
+	longer[sizeof(dem)] = 0xff;
+	r = demoted_rec(longer, sizeof(longer));
+	ck_assert_int_eq(el_record_demotion(&r, &got), 0);
+	ck_assert_uint_eq(got.reason, EVENTLINE_DEMOTE_OVERFLOW);
+	ck_assert_int_eq(got.old_priority, 700);
+}
+END_TEST
+
+START_TEST(test_demotion_bad)
+{
+	struct eventline_demotion dem = { .old_priority = 1 }, got;
+	struct eventline_overflow ovf = { .lost = 5 };
+	struct el_record r;
+
+	memset(&got, 0x5a, sizeof(got));
+	r = demoted_rec(&dem, sizeof(dem) - 1);
+	ck_assert_int_eq(el_record_demotion(&r, &got), -EINVAL);
+	r = demoted_rec(NULL, sizeof(dem));
+	ck_assert_int_eq(el_record_demotion(&r, &got), -EINVAL);
+	r = demoted_rec(&dem, sizeof(dem));
+	r.category = EVENTLINE_CAT_LINE;
+	ck_assert_int_eq(el_record_demotion(&r, &got), -EINVAL);
+	/* An OVERFLOW record is not a demotion, nor the other way round. */
+	r = overflow_rec(&ovf, sizeof(ovf));
+	ck_assert_int_eq(el_record_demotion(&r, &got), -EINVAL);
+	r = demoted_rec(&dem, sizeof(dem));
+	{
+		uint64_t lost = 9;
+
+		ck_assert_int_eq(el_record_overflow_lost(&r, &lost), -EINVAL);
+		ck_assert_uint_eq(lost, 9);
+	}
+	r.type = EVENTLINE_META_EVICTED;
+	ck_assert_int_eq(el_record_demotion(&r, &got), -EINVAL);
+	ck_assert_int_eq(got.old_priority, 0x5a5a5a5a);
+	r = demoted_rec(&dem, sizeof(dem));
+	ck_assert_int_eq(el_record_demotion(NULL, &got), -EINVAL);
+	ck_assert_int_eq(el_record_demotion(&r, NULL), -EINVAL);
+}
+END_TEST
+
 /*
  * The stream an evicted register reads: events, two OVERFLOW records in a
  * row, EVICTED naming the line and its owner, then events of a new
@@ -606,6 +684,8 @@ Suite *record_suite(void)
 	tcase_add_test(dec, test_random_headers);
 	tcase_add_test(dec, test_overflow_lost);
 	tcase_add_test(dec, test_overflow_lost_bad);
+	tcase_add_test(dec, test_demotion);
+	tcase_add_test(dec, test_demotion_bad);
 	tcase_add_test(dec, test_evicted_stream);
 	tcase_add_test(dec, test_category_names);
 	tcase_add_test(enc, test_encode_layout_and_padding);

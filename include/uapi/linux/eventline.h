@@ -153,6 +153,24 @@
 #define EVENTLINE_META_LINE_CLOSED	2	/* line_id: the line that closed */
 #define EVENTLINE_META_EVICTED		3	/* line_id: whose owner evicted us */
 #define EVENTLINE_META_DEMOTED		4	/* payload: struct eventline_demotion */
+#define EVENTLINE_META_CHOKE		5	/* payload: struct eventline_choke */
+
+/*
+ * Choke points
+ * ------------
+ * A register whose queue stays at or above choke_percent of its queue_len
+ * (module parameter, default 75) for choke_msec (default 100 ms), while
+ * events keep arriving, is a choke point: it receives one
+ * EVENTLINE_META_CHOKE record per episode, before anything is lost if the
+ * ring has room for it, so its reader can add workers or drain faster.  The
+ * episode ends when a delivery finds the queue below the mark again.
+ */
+struct eventline_choke {
+	__u32 queued;		/* events queued when the record was written */
+	__u32 queue_len;
+	__u32 arrival_rate;	/* events per second offered since the episode began */
+	__u32 drain_rate;	/* events per second read since the episode began */
+};
 
 /*
  * The chain
@@ -229,6 +247,11 @@ struct eventline_demotion {
  * register returns line events to it (the deepest of them counts) until
  * its next read() of a register returns none.  The kernel tracks this per
  * thread, so a handler that reads and posts needs no extra argument.  A
+ * thread that reads its registers until -EAGAIN (as an edge-triggered
+ * epoll user does) handles nothing once it has drained them: what it posts
+ * later, on its own initiative, is top-level again.  One that reads an
+ * event and posts, reads the event it caused and posts again, is nesting,
+ * and stops at max_depth.  A
  * thread that got the event another way (a mapped ring, io_uring, another
  * thread) names its parent's depth with EVENTLINE_POST_PARENT; the kernel
  * takes the deeper of the two, so a post can never be shallower than the
