@@ -11,7 +11,10 @@
  * no extra argument.  A thread that reads through a mapping, through
  * io_uring or in another thread passes the parent's depth with
  * EVENTLINE_POST_PARENT; the kernel takes the deeper of that and what it
- * tracked, so a post can never claim to be shallower than it is.
+ * tracked for the posting thread, so a post never claims to be shallower
+ * than that.  An io_uring post that io_uring hands to one of its workers
+ * is the worker's, which handles nothing.  A thread that execs starts a
+ * new program, which handles nothing either.
  *
  * The state lives in a hash keyed by the thread's struct pid, holding a
  * reference on it.  Only the thread itself adds or changes its entry, on
@@ -39,6 +42,7 @@
 struct evl_handling {
 	struct hlist_bl_node node;
 	struct pid *pid;	/* the thread; a counted reference */
+	u64 exec_id;		/* its self_exec_id then: a new program handles nothing */
 	u16 depth;		/* of the event it is handling */
 };
 
@@ -121,6 +125,7 @@ void evl_nest_read(int depth)
 	h = evl_nest_find(head, pid);
 	if (h && depth != EVL_NEST_NONE) {
 		h->depth = depth;
+		h->exec_id = current->self_exec_id;
 		hlist_bl_unlock(head);
 		return;
 	}
@@ -139,6 +144,7 @@ void evl_nest_read(int depth)
 	if (!h)
 		return;	/* the next post is just not nested */
 	h->pid = get_pid(pid);
+	h->exec_id = current->self_exec_id;
 	h->depth = depth;
 	hlist_bl_lock(head);
 	hlist_bl_add_head(&h->node, head);
@@ -165,7 +171,7 @@ int evl_nest_depth(u16 parent_depth, bool has_parent, u16 *depth)
 	if (atomic_read(&evl_nest_count)) {
 		hlist_bl_lock(head);
 		h = evl_nest_find(head, pid);
-		if (h)
+		if (h && h->exec_id == current->self_exec_id)
 			parent = max_t(int, parent, h->depth);
 		hlist_bl_unlock(head);
 	}

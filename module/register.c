@@ -1102,8 +1102,8 @@ long evl_register_create(void __user *uarg)
 		return -ENOMEM;
 	}
 	reg->queue_len = queue_len;
-	reg->choke_mark = max(1U, (u32)div_u64((u64)queue_len * evl_choke_percent,
-					       100));
+	reg->choke_mark = max_t(u32, 1, div_u64((u64)queue_len *
+						evl_choke_percent, 100));
 	reg->wakeup_records = args.wakeup_records;
 	reg->wakeup_usec = args.wakeup_records > 1 ? args.wakeup_usec : 0;
 	reg->wake_always = args.flags & EVENTLINE_REGISTER_WAKE_ALWAYS;

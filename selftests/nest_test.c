@@ -668,6 +668,58 @@ static void test_fork(void)
 	close(ctl);
 }
 
+/*
+ * A program a handler execs handles nothing: the handling belongs to the
+ * old program.  The exec'd copy of this test finds EVL_NEST_EXEC_POST in
+ * its environment, posts once on that fd and exits, before main().
+ */
+#define EXEC_POST_ENV	"EVL_NEST_EXEC_POST"
+
+__attribute__((constructor)) static void exec_post(void)
+{
+	const char *fd = getenv(EXEC_POST_ENV);
+
+	if (fd)
+		_exit(post_ex(atoi(fd), 0, 0, NULL) ? 1 : 0);
+}
+
+static void test_exec(void)
+{
+	uint64_t id1, id2;
+	int ctl = tu_open_ctl();
+	int l1 = line_new(ctl, &id1), l2 = line_new(ctl, &id2);
+	int reg = reg_on(ctl, id1), obs = reg_on(ctl, id2);
+	uint64_t buf[BUF_SIZE / 8];
+	const struct eventline_record *rec = (const void *)buf;
+	pid_t pid;
+
+	need_depth(ctl, 4);
+	pid = tu_fork();
+	if (!pid) {
+		char env[64], *argv[] = { "nest_test", NULL };
+		char *envp[] = { env, NULL };
+		int fl = fcntl(l2, F_GETFD);
+
+		snprintf(env, sizeof(env), EXEC_POST_ENV "=%d", l2);
+		ASSERT_TRUE(fl >= 0 && fcntl(l2, F_SETFD, fl & ~FD_CLOEXEC) == 0);
+		ASSERT_OK(post_parent(l1, 2, NULL));
+		EXPECT_EQ(read_event(reg, id1, 0), 3);
+		/* The same thread, a new program. */
+		execve("/proc/self/exe", argv, envp);
+		tap_diag("execve: %s", strerror(errno));
+		tap_fail();
+		tap_child_exit();
+	}
+	tu_wait_ok(pid);
+	ASSERT_EQ(read_aside(obs, buf, sizeof(buf)), REC0);
+	EXPECT_EQ(rec->depth, 0);
+	close(reg);
+	close(obs);
+	close(l1);
+	close(l2);
+	close(ctl);
+}
+
 struct parent_job {
 	int reg, l2, obs;
 	uint64_t id1;
@@ -1538,10 +1590,21 @@ static void test_uring_async(void)
 	ASSERT_EQ(read_aside(obs, buf, sizeof(buf)), REC0);
 	EXPECT_EQ(rec->depth, 3);
 
-	/* Handling 3 by read(): the async post is 4. */
+	/*
+	 * Handling 3 by read(): a post io_uring issues at once is 4; one
+	 * it hands to a worker is the worker's, which handles nothing, as
+	 * the header says, unless it names its parent.
+	 */
 	ASSERT_OK(post_parent(l1, 2, NULL));
 	EXPECT_EQ(read_event(reg, id1, 0), 3);
+	EXPECT_EQ(uring_post(&u, l2, 0, 0, 0), 0);
+	ASSERT_EQ(read_aside(obs, buf, sizeof(buf)), REC0);
+	EXPECT_EQ(rec->depth, 4);
 	EXPECT_EQ(uring_post(&u, l2, 0, 0, IOSQE_ASYNC), 0);
+	ASSERT_EQ(read_aside(obs, buf, sizeof(buf)), REC0);
+	EXPECT_EQ(rec->depth, 0);
+	EXPECT_EQ(uring_post(&u, l2, EVENTLINE_POST_PARENT, 3, IOSQE_ASYNC),
+		  0);
 	ASSERT_EQ(read_aside(obs, buf, sizeof(buf)), REC0);
 	EXPECT_EQ(rec->depth, 4);
 	uring_fini(&u);
@@ -1692,6 +1755,7 @@ static const struct tap_test tests[] = {
 	TAP_TEST(test_mapped_reader),
 	TAP_TEST(test_uring_limit),
 	TAP_TEST(test_uring_async),
+	TAP_TEST(test_exec),
 	TAP_TEST(test_uring_worker_read),
 	/* Last: it makes the kernel reap its table. */
 	TAP_TEST_TIMEOUT(test_many_threads, 60),

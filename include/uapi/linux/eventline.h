@@ -255,8 +255,13 @@ struct eventline_demotion {
  * thread that got the event another way (a mapped ring, io_uring, another
  * thread) names its parent's depth with EVENTLINE_POST_PARENT; the kernel
  * takes the deeper of the two, so a post can never be shallower than the
- * kernel knows it is.  A post deeper than max_depth (module parameter,
- * GET_INFO) fails with -ELOOP and posts nothing: handlers that re-post
+ * kernel knows its thread is.  io_uring posts count as the submitting
+ * thread's when io_uring issues them at once; one it hands to a worker
+ * thread (IOSQE_ASYNC, or a retry after waiting for staging room) counts
+ * as the worker's, which handles nothing: a handler that posts through
+ * io_uring passes EVENTLINE_POST_PARENT.  execve() ends the handling.
+ * A post deeper than max_depth (module parameter, GET_INFO) fails with
+ * -ELOOP and posts nothing: handlers that re-post
  * into each other's lines stop there instead of looping for ever.
  * Kernel code's posts have depth 0.
  */
