@@ -259,6 +259,14 @@ static void acct_feed(struct acct *a, const struct eventline_record *rec)
 	if (a->eof)
 		acct_error(a, "record after end of file");
 
+	/* Small queues under load are choke points: told, nothing lost. */
+	if (rec->category == EVENTLINE_CAT_META &&
+	    rec->type == EVENTLINE_META_CHOKE) {
+		if (rec->payload_len != sizeof(struct eventline_choke) ||
+		    rec->line_id || rec->seq)
+			acct_error(a, "malformed CHOKE record");
+		return;
+	}
 	if (rec->category == EVENTLINE_CAT_META &&
 	    rec->type == EVENTLINE_META_OVERFLOW) {
 		if (rec->payload_len != sizeof(lost) || rec->line_id ||

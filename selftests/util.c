@@ -251,6 +251,14 @@ bool tu_check_meta_record(const struct eventline_record *rec,
 		EXPECT_EQ(rec->size,
 			  TU_REC_SIZE(sizeof(struct eventline_overflow)));
 	}
+	if (type == EVENTLINE_META_CHOKE) {
+		const struct eventline_choke *c = tu_payload(rec);
+
+		EXPECT_EQ(rec->payload_len, sizeof(*c));
+		EXPECT_EQ(rec->size, TU_REC_SIZE(sizeof(*c)));
+		EXPECT_LE(c->queued, c->queue_len);
+		EXPECT_GT(c->queued, 0);
+	}
 	return tap_fail_count() == fails;
 }
 
