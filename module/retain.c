@@ -38,18 +38,27 @@
 struct evl_retained *evl_retained_new(const struct evl_event *ev)
 {
 	struct evl_retained *ret;
+	void *payload = NULL;
 
-	ret = kmalloc(struct_size(ret, payload, ev->payload_len),
-		      EVL_GFP_USER_SIZED);
-	if (!ret)
+	/*
+	 * Apart, so that a payload of a page takes a page, not the next
+	 * power of two up with the header.
+	 */
+	ret = kmalloc(sizeof(*ret), EVL_GFP_USER_SIZED);
+	if (ev->payload_len)
+		payload = kvmalloc(ev->payload_len, EVL_GFP_USER_SIZED);
+	if (!ret || (ev->payload_len && !payload)) {
+		kfree(ret);
+		kvfree(payload);
 		return NULL;
+	}
+	memcpy(payload, ev->payload, ev->payload_len);
 	refcount_set(&ret->ref, 1);
 	ret->ev = *ev;
 	ret->ev.pid = get_pid(ev->pid);
-	ret->ev.payload = ret->payload;
+	ret->ev.payload = payload;
 	ret->ev.retained = NULL;
 	ret->ev.flags = EVENTLINE_RECORD_RETAINED;
-	memcpy(ret->payload, ev->payload, ev->payload_len);
 	return ret;
 }
 
@@ -57,6 +66,7 @@ void evl_retained_put(struct evl_retained *ret)
 {
 	if (ret && refcount_dec_and_test(&ret->ref)) {
 		put_pid(ret->ev.pid);
+		kvfree(ret->ev.payload);
 		kfree(ret);
 	}
 }

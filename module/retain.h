@@ -12,8 +12,7 @@ struct evl_line;
 /* One retained event: a line's current state for its type. */
 struct evl_retained {
 	refcount_t ref;
-	struct evl_event ev;	/* stamped; ev.payload points at @payload */
-	u8 payload[];
+	struct evl_event ev;	/* stamped; ev.payload is its own copy */
 };
 
 /* A line keeps one per type. */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * module_test - the module cannot be unloaded from under open fds, and
- * its parameters agree with what GET_INFO reports.
+ * module_test - the module cannot be unloaded from under open fds, its
+ * parameters agree with what GET_INFO reports, every parameter outside its
+ * range stops the load, and create_gid restricts who creates lines.
  *
  * Every eventline fd (control, line owner, poster, register) must pin the
  * module: if one did not, rmmod would free the code its file operations
@@ -13,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <grp.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -207,12 +209,145 @@ static void test_unload_unprivileged(void)
 	EXPECT_EQ(access(MOD_SYSFS, F_OK), 0);
 }
 
+/* Where the VM runner puts the module it loaded. */
+#define MOD_FILE	"/eventline.ko"
+
+/* finit_module() of MOD_FILE with @params: 0 or -errno. */
+static int load_module(const char *params)
+{
+	int fd = open(MOD_FILE, O_RDONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (syscall(SYS_finit_module, fd, params, 0))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static int unload_module(void)
+{
+	return syscall(SYS_delete_module, MOD_NAME, O_NONBLOCK) ? -errno : 0;
+}
+
+/*
+ * Run @fn in a child with the module unloaded; whatever the child did,
+ * the module is loaded again with its defaults afterwards, for the tests
+ * and the runner's rmmod that come after.
+ */
+static void with_module_reloaded(void (*fn)(void))
+{
+	pid_t pid;
+
+	need_module();
+	if (access(MOD_FILE, R_OK))
+		tap_skip(MOD_FILE " missing (not in the VM runner)");
+	ASSERT_EQ(unload_module(), 0);
+	pid = tu_fork();
+	if (!pid) {
+		fn();
+		tap_child_exit();
+	}
+	tu_wait_ok(pid);
+	if (access(MOD_SYSFS, F_OK))
+		ASSERT_EQ(load_module(""), 0);
+	else if (read_sysfs_ulong(MOD_SYSFS "/parameters/create_gid") != -1)
+		ASSERT_TRUE(unload_module() == 0 && load_module("") == 0);
+}
+
+/* Every parameter outside its documented range stops the load. */
+static void params_out_of_range(void)
+{
+	static const char *const bad[] = {
+		"max_lines_per_user=0", "max_lines_per_user=1048577",
+		"max_registers_per_user=0", "max_posters_per_user=0",
+		"max_registers_per_line=0", "max_registers_per_line=65537",
+		"max_subs_per_user=0", "max_subs_per_user=1025",
+		"owner_reserved_subs=1025", "max_payload=1048577",
+		"max_queue_len=0", "default_queue_len=0",
+		"default_queue_len=65537", "max_ring_size=65535",
+		"max_ring_size=98304", "priority_ceiling=1001",
+		"priority_ceiling=-1001", "demote_overflows=0", "max_depth=0",
+		"max_depth=65", "choke_percent=0", "choke_percent=101",
+		"choke_msec=0", "choke_msec=60001", "create_gid=-2",
+	};
+	static const char *const edges[] = {
+		"max_payload=0", "owner_reserved_subs=1024 max_subs_per_user=1024",
+		"priority_ceiling=-1000 max_depth=64 choke_percent=100",
+	};
+	unsigned int i;
+
+	for (i = 0; i < TU_ARRAY_SIZE(bad); i++) {
+		int err = load_module(bad[i]);
+
+		if (!err) {
+			tap_diag("%s loaded", bad[i]);
+			unload_module();
+		}
+		EXPECT_EQ(err, -EINVAL);
+		EXPECT_NE(access(MOD_SYSFS, F_OK), 0);
+	}
+	for (i = 0; i < TU_ARRAY_SIZE(edges); i++) {
+		EXPECT_EQ(load_module(edges[i]), 0);
+		EXPECT_EQ(unload_module(), 0);
+	}
+}
+
+static void test_params_checked_at_load(void)
+{
+	with_module_reloaded(params_out_of_range);
+}
+
+#define CREATE_GID	4242
+
+/* With create_gid, only its members and CAP_SYS_ADMIN create lines. */
+static void create_gid_only(void)
+{
+	const gid_t group = CREATE_GID;
+	int ctl, fd;
+	pid_t pid;
+
+	ASSERT_EQ(load_module("create_gid=4242"), 0);
+	ctl = tu_open_ctl();
+	fd = EXPECT_OK(tu_line_create(ctl, NULL, 0600, 0, NULL));
+	close(fd);
+
+	pid = tu_fork();
+	if (!pid) {
+		tu_drop_privs(TU_NOBODY, TU_NOBODY);
+		EXPECT_RET(tu_line_create(ctl, NULL, 0600, 0, NULL), EPERM);
+		/* Registers are not lines: still allowed. */
+		close(EXPECT_OK(tu_register_create(ctl, 0, 0)));
+		tap_child_exit();
+	}
+	tu_wait_ok(pid);
+
+	pid = tu_fork();
+	if (!pid) {
+		ASSERT_SYSOK(setgroups(1, &group));
+		ASSERT_SYSOK(setgid(TU_NOBODY));
+		ASSERT_SYSOK(setuid(TU_NOBODY));
+		close(EXPECT_OK(tu_line_create(ctl, NULL, 0600, 0, NULL)));
+		tap_child_exit();
+	}
+	tu_wait_ok(pid);
+	close(ctl);
+}
+
+static void test_create_gid(void)
+{
+	with_module_reloaded(create_gid_only);
+}
+
 static const struct tap_test tests[] = {
 	TAP_TEST(test_unload_refused_ctl),
 	TAP_TEST(test_unload_refused_each_fd),
 	TAP_TEST(test_refcnt_balanced),
 	TAP_TEST(test_params_match_info),
 	TAP_TEST(test_unload_unprivileged),
+	/* Last: they unload the module and load it again. */
+	TAP_TEST(test_params_checked_at_load),
+	TAP_TEST(test_create_gid),
 };
 
 TAP_MAIN(tests)

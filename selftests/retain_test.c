@@ -1260,8 +1260,14 @@ static void test_memcg_charge(void)
 		 base, first, MC_LINES * (EVENTLINE_TYPE_MAX + 1),
 		 info.max_payload, second, cleared, slack);
 	EXPECT_GE(first - base, kept - slack);
-	EXPECT_LE(first - base,
-		  MC_LINES * (EVENTLINE_TYPE_MAX + 1) * per_copy_max + slack);
+	/*
+	 * Not much more than the payloads either; on the debug kernel KASAN's
+	 * redzones and quarantine double what each allocation costs, so only
+	 * there is the bound left unchecked.
+	 */
+	if (!tu_debug_kernel())
+		EXPECT_LE(first - base, MC_LINES * (EVENTLINE_TYPE_MAX + 1) *
+					per_copy_max + slack);
 	/* Replacing frees what is replaced. */
 	EXPECT_LE(second - first, slack);
 	EXPECT_GE(second - base, kept - slack);

@@ -472,8 +472,8 @@ static unsigned int st_scale_pct(void)
 
 	if (env && atoi(env) > 0)
 		return atoi(env);
-	/* The debug kernel (KASAN, lockdep, kmemleak) is 5-10x slower. */
-	if (!access("/sys/kernel/debug/kmemleak", F_OK))
+	/* The debug kernel is 5-10x slower. */
+	if (tu_debug_kernel())
 		return 12;
 	return 100;
 }

@@ -271,6 +271,11 @@ void tu_fill(void *buf, size_t len, unsigned int seed)
 		p[i] = (unsigned char)(seed * 131 + i * 7 + (i >> 8) + 1);
 }
 
+bool tu_debug_kernel(void)
+{
+	return !access("/sys/kernel/debug/kmemleak", F_OK);
+}
+
 void tu_drop_privs(uid_t uid, gid_t gid)
 {
 	ASSERT_SYSOK(setgroups(0, NULL));

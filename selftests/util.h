@@ -107,6 +107,13 @@ void tu_fill(void *buf, size_t len, unsigned int seed);
 /* Drop to uid/gid @id with no supplementary groups; aborts on failure. */
 void tu_drop_privs(uid_t uid, gid_t gid);
 
+/*
+ * The debug kernel (scripts/debug-kernel.sh: KASAN, lockdep, kmemleak), told
+ * by its kmemleak file: several times slower, and every allocation costs
+ * more memory.
+ */
+bool tu_debug_kernel(void);
+
 /* Raise RLIMIT_NOFILE to at least @n (as root, before dropping privs). */
 void tu_raise_nofile(unsigned long n);
 
