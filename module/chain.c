@@ -65,6 +65,7 @@
 #include "line.h"
 #include "register.h"
 #include "retain.h"
+#include "stage.h"
 
 static void evl_chain_reap_locked(struct evl_register *reg);
 
@@ -130,7 +131,7 @@ static unsigned int evl_chain_publish(struct evl_line *line,
 				      struct evl_retained **retained)
 {
 	struct evl_chain *old = evl_chain_current(line);
-	unsigned int nr_retained;
+	unsigned int nr_retained, nr_stages = 0, i;
 
 	lockdep_assert_held(&line->chain_mutex);
 	if (new && !new->nr) {
@@ -139,8 +140,11 @@ static unsigned int evl_chain_publish(struct evl_line *line,
 	}
 	if (new)
 		sort(new->subs, new->nr, sizeof(new->subs[0]), evl_sub_cmp, NULL);
+	for (i = 0; new && i < new->nr; i++)
+		nr_stages += new->subs[i]->stage;
 	line->chain_rev++;
-	nr_retained = evl_line_set_chain(line, new, joining, retained);
+	nr_retained = evl_line_set_chain(line, new, nr_stages, joining,
+					 retained);
 	if (old)
 		kvfree_rcu(old, rcu);
 	return nr_retained;
@@ -251,6 +255,7 @@ int evl_chain_subscribe(struct evl_register *reg, struct evl_line *line,
 	sub->reg = reg;
 	sub->uid = current_fsuid();
 	sub->max_priority = EVENTLINE_PRIORITY_MIN;
+	evl_stage_init(sub);
 
 	/* No event may reach the new register before its retained ones. */
 	evl_line_hold(line);
@@ -290,17 +295,25 @@ out:
 	return 0;
 }
 
-/* Take @sub off its line's chain if it is still there. */
+/*
+ * Take @sub off its line's chain if it is still there.  Events that waited
+ * for it as a stage go on at the next walk, which a stage's leaving kicks.
+ */
 static void evl_chain_unlink_locked(struct evl_sub *sub)
 {
 	struct evl_line *line = sub->line;
+	bool was_stage = sub->stage;
 
 	lockdep_assert_held(&line->chain_mutex);
 	if (!sub->on_chain)
 		return;
+	if (was_stage)
+		evl_stage_stop(sub);
 	evl_chain_publish(line, evl_chain_copy(line, sub, NULL,
 					       EVL_CHAIN_GFP_NOFAIL), NULL, NULL);
 	sub->on_chain = false;
+	if (was_stage)
+		evl_line_kick(line);
 }
 
 static void evl_chain_unlink(struct evl_sub *sub)
@@ -315,6 +328,7 @@ static void evl_chain_free(struct evl_sub *sub)
 {
 	lockdep_assert_held(&sub->reg->mutex);
 	list_del(&sub->reg_node);
+	evl_stage_destroy(sub);
 	evl_line_put(sub->line);
 	kfree_rcu(sub, rcu);
 }
@@ -332,6 +346,23 @@ struct evl_sub *evl_chain_find_live(struct evl_register *reg, u64 line_id)
 	return NULL;
 }
 
+/* @sub stops being a stage, for UNSUBSCRIBE; see evl_chain_grant(). */
+static void evl_chain_unstage(struct evl_sub *sub)
+{
+	struct evl_line *line = sub->line;
+
+	evl_line_hold(line);
+	mutex_lock(&line->chain_mutex);
+	if (sub->on_chain && sub->stage) {
+		evl_stage_stop(sub);
+		evl_chain_publish(line, evl_chain_copy(line, NULL, NULL,
+						       EVL_CHAIN_GFP_NOFAIL),
+				  NULL, NULL);
+	}
+	mutex_unlock(&line->chain_mutex);
+	evl_line_unhold(line);
+}
+
 /**
  * evl_chain_unsubscribe() - end @reg's live subscription to a line
  * @reg:	the register; caller holds reg->mutex
@@ -347,6 +378,9 @@ int evl_chain_unsubscribe(struct evl_register *reg, u64 line_id)
 
 	if (!sub)
 		return -ENOENT;
+	/* A stage answers no more: nothing may wait for it now. */
+	if (READ_ONCE(sub->stage))
+		evl_chain_unstage(sub);
 	/* What was posted before the call still arrives. */
 	evl_line_wait_delivered(sub->line);
 	evl_chain_unlink(sub);
@@ -451,16 +485,22 @@ static struct evl_sub *evl_chain_find_id(struct evl_line *line, u64 sub_id)
  * @line:	the line
  * @sub_id:	the subscription
  * @max_priority: the highest priority it may take, already in range
+ * @mutate:	whether it is to be a stage
  * @expected_rev: 0, or the chain revision the owner acts on
+ *
+ * Making a subscription a stage, or one no more, holds the line's
+ * deliverer role, so that no walk is under way as the stages change: the
+ * stage answers every event numbered after the call.
  *
  * Return: 0, -ENOENT, -ESTALE.
  */
 int evl_chain_grant(struct evl_line *line, u64 sub_id, s32 max_priority,
-		    u64 expected_rev)
+		    bool mutate, u64 expected_rev)
 {
 	struct evl_sub *sub;
 	int err;
 
+	evl_line_hold(line);
 	mutex_lock(&line->chain_mutex);
 	err = evl_chain_check_rev(line, expected_rev);
 	if (err)
@@ -480,11 +520,17 @@ int evl_chain_grant(struct evl_line *line, u64 sub_id, s32 max_priority,
 	    sub->priority > evl_chain_demotion_target(line))
 		evl_chain_demote(sub, EVENTLINE_DEMOTE_REVOKED);
 	sub->max_priority = max_priority;
+	if (mutate && !sub->stage)
+		evl_stage_start(sub, evl_line_next_seq(line));
+	else if (!mutate && sub->stage)
+		evl_stage_stop(sub);
 	/* Reordered or not, the chain's listing changed. */
 	evl_chain_publish(line, evl_chain_copy(line, NULL, NULL,
 					       EVL_CHAIN_GFP_NOFAIL), NULL, NULL);
 out:
 	mutex_unlock(&line->chain_mutex);
+	/* What waited for a stage that stopped goes on now. */
+	evl_line_unhold(line);
 	return err;
 }
 
@@ -511,11 +557,11 @@ void evl_chain_demote_work(struct work_struct *work)
 	chain = evl_chain_current(line);
 	for (i = 0; chain && i < chain->nr; i++) {
 		struct evl_sub *sub = chain->subs[i];
+		u32 reason = evl_register_take_demotion(sub);
 
-		if (!evl_register_take_demotion(sub) ||
-		    sub->priority <= evl_chain_demotion_target(line))
+		if (!reason || sub->priority <= evl_chain_demotion_target(line))
 			continue;
-		evl_chain_demote(sub, EVENTLINE_DEMOTE_OVERFLOW);
+		evl_chain_demote(sub, reason);
 		demoted++;
 	}
 	if (demoted)
@@ -578,6 +624,8 @@ void evl_chain_close(struct evl_line *line)
 	chain = evl_chain_current(line);
 	for (i = 0; chain && i < chain->nr; i++) {
 		chain->subs[i]->on_chain = false;
+		/* The line is quiesced: its deliverer will not kick again. */
+		evl_stage_stop(chain->subs[i]);
 		evl_register_line_closed(chain->subs[i],
 					 EVENTLINE_META_LINE_CLOSED,
 					 line->id, line->uid);
@@ -630,6 +678,8 @@ u32 evl_chain_list(struct evl_line *line, const struct evl_register *viewer,
 			info->sub_flags |= EVENTLINE_SUB_OWNER;
 		if (sub->by == EVL_PRIO_BY_NICE)
 			info->sub_flags |= EVENTLINE_SUB_NICE;
+		if (sub->stage)
+			info->sub_flags |= EVENTLINE_SUB_STAGE;
 		if (sub->reg == viewer)
 			info->sub_flags |= EVENTLINE_SUB_MINE;
 		if (viewer && !uid_eq(sub->uid, fsuid)) {

@@ -2,6 +2,7 @@
 #ifndef _EVL_CHAIN_H
 #define _EVL_CHAIN_H
 
+#include <linux/hrtimer.h>
 #include <linux/list.h>
 #include <linux/rcupdate.h>
 #include <linux/types.h>
@@ -46,11 +47,29 @@ struct evl_sub {
 
 	/* reg->lock */
 	enum evl_sub_state state;	/* also read under reg->mutex, see chain.c */
+	u64 next_seq;			/* events below it were given to it */
 	bool demote_reserved;		/* ring room kept for a DEMOTED record */
-	bool demote_pending;		/* overflowed enough: demote_work demotes */
+	bool demote_pending;		/* demote_work demotes it ... */
+	u32 demote_reason;		/* ... for this EVENTLINE_DEMOTE_* */
 	u32 overflows;			/* episodes since its priority was set */
 	u64 delivered;
 	u64 lost;
+
+	/*
+	 * A stage (stage.c).  @stage and @stage_from change under
+	 * chain_mutex with the line's deliverer role held; the counters and
+	 * @stalled_gen belong to the deliverer.
+	 */
+	bool stage;
+	u64 stage_from;			/* first event it must answer */
+	spinlock_t stage_lock;
+	struct list_head answers;	/* stage_lock */
+	u64 passed_upto;		/* stage_lock: last event gone on past it */
+	u64 answered_upto;		/* stage_lock: last event it answered */
+	u64 stalled_gen;		/* a walk found an event waiting here */
+	u32 misses;			/* deadlines missed in a row */
+	u32 forwarded, mutated, dropped, timed_out;
+	struct hrtimer deadline;
 
 	struct rcu_head rcu;
 };
@@ -74,7 +93,7 @@ int evl_chain_unsubscribe(struct evl_register *reg, u64 line_id);
 int evl_chain_set_priority(struct evl_sub *sub, s32 priority, u64 expected_rev,
 			   s32 *granted);
 int evl_chain_grant(struct evl_line *line, u64 sub_id, s32 max_priority,
-		    u64 expected_rev);
+		    bool mutate, u64 expected_rev);
 void evl_chain_set_ceiling(struct evl_line *line, s32 ceiling);
 void evl_chain_deliver(struct evl_line *line, const struct evl_event *evs,
 		       unsigned int nr);

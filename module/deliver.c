@@ -67,6 +67,7 @@
 #include "event.h"
 #include "line.h"
 #include "retain.h"
+#include "stage.h"
 
 /* Events of other posters a poster delivers before handing over. */
 #define EVL_POSTER_BUDGET	64
@@ -79,6 +80,13 @@
 #define EVL_WORK_BUDGET		1024
 /* Staged events delivered to the chain as one batch. */
 #define EVL_DRAIN_BATCH		8
+/* Wake-ups a deliverer does itself per walk of a line with stages. */
+#define EVL_DIRECT_STAGE_WAKES	4
+/*
+ * Staged events one walk takes down a chain with stages, under one RCU
+ * read side and one chain: those further back wait for the front to move.
+ */
+#define EVL_STAGE_WALK_MAX	1024
 
 /* An event in the staging ring: what evl_event carries, and the payload. */
 struct evl_staged {
@@ -91,6 +99,7 @@ struct evl_staged {
 	u64 timestamp_ns;
 	struct pid *pid;	/* a counted reference */
 	kuid_t uid;
+	struct evl_progress progress;	/* through the line's stages */
 	u8 payload[];
 };
 
@@ -182,6 +191,7 @@ static void evl_stage(struct evl_line *line, const struct evl_event *evs,
 		st->timestamp_ns = evs[i].timestamp_ns;
 		st->pid = get_pid(evs[i].pid);
 		st->uid = evs[i].uid;
+		st->progress = (struct evl_progress) {};
 		memcpy(st->payload, evs[i].payload, evs[i].payload_len);
 		pos += st->size;
 	}
@@ -197,7 +207,7 @@ static void evl_stage(struct evl_line *line, const struct evl_event *evs,
 static bool evl_post_unheard(struct evl_line *line, struct evl_event *evs,
 			     unsigned int nr)
 {
-	if (line->delivering || line->nr_subs)
+	if (line->delivering || line->nr_subs || evl_ring_used(&line->staging))
 		return false;
 	evl_stamp(line, evs, nr);
 	WRITE_ONCE(line->delivered_seq, line->seq);
@@ -217,7 +227,29 @@ static bool evl_post_stage(struct evl_line *line, struct evl_event *evs,
 	evl_stamp(line, evs, nr);
 	evl_stage(line, evs, nr);
 	line->delivering = true;
+	/* A deliverer about to give up at a stage walks these too. */
+	line->rewalk = true;
 	return idle;
+}
+
+/*
+ * @line has something new for its deliverer (a stage's answer or
+ * deadline): have one walk the staging ring again.  Any context but NMI.
+ */
+void evl_line_kick(struct evl_line *line)
+{
+	unsigned long flags;
+	bool claimed;
+
+	raw_spin_lock_irqsave(&line->post_lock, flags);
+	/* Closing: the owner's close walks everything past every stage. */
+	claimed = !line->dead && !line->delivering;
+	if (claimed)
+		line->delivering = true;
+	line->rewalk = true;
+	raw_spin_unlock_irqrestore(&line->post_lock, flags);
+	if (claimed)
+		queue_work(evl_wq, &line->deliver_work);
 }
 
 /* Take the deliverer role if it is free. */
@@ -233,42 +265,119 @@ static bool evl_line_claim(struct evl_line *line)
 	return claimed;
 }
 
+/* A staged event as evl_event, as the registers after its stages see it. */
+static void evl_staged_event(const struct evl_line *line,
+			     const struct evl_staged *st, struct evl_event *ev)
+{
+	*ev = (struct evl_event) {
+		.category = st->category,
+		.type = st->type,
+		.depth = st->depth,
+		.payload_len = st->payload_len,
+		.seq = st->seq,
+		.line_id = line->id,
+		.timestamp_ns = st->timestamp_ns,
+		.pid = st->pid,
+		.uid = st->uid,
+		.payload = st->payload,
+	};
+}
+
+/* Done with the staged events up to @end: free them in the ring. */
+static void evl_staged_consume(struct evl_line *line, u32 cons, u32 end)
+{
+	struct evl_ring *staging = &line->staging;
+	const struct evl_staged *st;
+	u64 seq = 0;
+
+	for (; cons != end; cons += st->size) {
+		st = evl_ring_at(staging, cons);
+		seq = st->seq;
+		put_pid(st->pid);
+		evl_mutation_free(st->progress.mut);
+	}
+	WRITE_ONCE(line->delivered_seq, seq);
+	evl_ring_consume(staging, end);
+}
+
+/*
+ * With stages on the chain: walk every staged event as far down the chain
+ * as it can go (stage.c), and free those past every register from the
+ * front of the ring.  Returns how many were freed (at least 1, for the
+ * caller's budget); *@stuck says that the rest wait for stages.
+ */
+static unsigned int evl_drain_stages(struct evl_line *line, bool *stuck)
+{
+	struct evl_ring *staging = &line->staging;
+	u32 cons = evl_ring_cons(staging), off = 0, done_end = cons, avail;
+	unsigned int direct_wakes = EVL_DIRECT_STAGE_WAKES, freed = 0;
+	struct evl_mutation *stale = NULL;
+	u64 gen = ++line->walk_gen, now = ktime_get_ns();
+	unsigned int walked = 0;
+	bool front = true;
+	struct evl_chain *chain;
+	struct evl_event ev;
+
+	avail = evl_ring_avail_from(staging, cons);
+	rcu_read_lock();
+	chain = rcu_dereference(line->chain);
+	while (off < avail && walked++ < EVL_STAGE_WALK_MAX) {
+		struct evl_staged *st = evl_ring_at(staging, cons + off);
+
+		if (!st->progress.done) {
+			evl_staged_event(line, st, &ev);
+			st->progress.done = !chain ||
+				evl_stage_walk(line, chain, &ev, &st->progress,
+					       gen, now, &direct_wakes, &stale);
+		}
+		off += st->size;
+		front &= st->progress.done;
+		if (front) {
+			done_end = cons + off;
+			freed++;
+		}
+	}
+	rcu_read_unlock();
+	evl_mutations_free(stale);
+	if (done_end != cons)
+		evl_staged_consume(line, cons, done_end);
+	/* Not stuck if the walk stopped short: there is more to walk. */
+	*stuck = done_end != cons + avail && off == avail;
+	/* A walk that frees nothing still counts against the budget. */
+	return freed ?: 1;
+}
+
 /*
  * Deliver up to EVL_DRAIN_BATCH staged events; the caller holds the role.
- * Returns how many.
+ * Returns how many; *@stuck says the rest wait for stages.
  */
-static unsigned int evl_drain_batch(struct evl_line *line)
+static unsigned int evl_drain_batch(struct evl_line *line, bool *stuck)
 {
 	struct evl_event evs[EVL_DRAIN_BATCH];
 	struct evl_ring *staging = &line->staging;
 	u32 cons = evl_ring_cons(staging), off = 0, avail;
-	unsigned int nr = 0, i;
+	unsigned int nr = 0;
 
+	if (READ_ONCE(line->nr_stages))
+		return evl_drain_stages(line, stuck);
+	*stuck = false;
 	avail = evl_ring_avail_from(staging, cons);
 	while (nr < EVL_DRAIN_BATCH && off < avail) {
 		const struct evl_staged *st = evl_ring_at(staging, cons + off);
 
-		evs[nr] = (struct evl_event) {
-			.category = st->category,
-			.type = st->type,
-			.depth = st->depth,
-			.payload_len = st->payload_len,
-			.seq = st->seq,
-			.line_id = line->id,
-			.timestamp_ns = st->timestamp_ns,
-			.pid = st->pid,
-			.uid = st->uid,
-			.payload = st->payload,
-		};
 		off += st->size;
+		/* Dropped by a stage that has left the chain since. */
+		if (st->progress.done)
+			continue;
+		evl_staged_event(line, st, &evs[nr]);
+		if (st->progress.mut)
+			evl_event_mutated(&evs[nr], st->progress.mut);
 		nr++;
 	}
-	evl_chain_deliver(line, evs, nr);
-	WRITE_ONCE(line->delivered_seq, evs[nr - 1].seq);
-	for (i = 0; i < nr; i++)
-		put_pid(evs[i].pid);
-	evl_ring_consume(staging, cons + off);
-	return nr;
+	if (nr)
+		evl_chain_deliver(line, evs, nr);
+	evl_staged_consume(line, cons, cons + off);
+	return nr ?: 1;
 }
 
 /*
@@ -277,23 +386,31 @@ static unsigned int evl_drain_batch(struct evl_line *line)
  */
 static void evl_drain(struct evl_line *line, unsigned int budget)
 {
+	bool stuck = false;
 	unsigned long flags;
 	unsigned int done;
 
 	for (;;) {
 		raw_spin_lock_irqsave(&line->post_lock, flags);
-		if (!evl_ring_avail(&line->staging)) {
+		/*
+		 * Given up only with nothing staged, or with everything
+		 * staged waiting for stages and nothing new to walk for:
+		 * a stage's answer or deadline, or a post, kicks a new walk.
+		 */
+		if (!evl_ring_avail(&line->staging) ||
+		    (stuck && !line->rewalk)) {
 			line->delivering = false;
 			raw_spin_unlock_irqrestore(&line->post_lock, flags);
 			break;
 		}
+		line->rewalk = false;
 		raw_spin_unlock_irqrestore(&line->post_lock, flags);
 
 		if (!budget) {
 			queue_work(evl_wq, &line->deliver_work);
 			return;
 		}
-		done = evl_drain_batch(line);
+		done = evl_drain_batch(line, &stuck);
 		budget -= min(budget, done);
 		/* Posters waiting for staging room. */
 		if (wq_has_sleeper(&line->post_wq))
@@ -364,8 +481,12 @@ int evl_post_events(struct evl_line *line, struct evl_event *evs,
 			raw_spin_unlock_irqrestore(&line->post_lock, irqflags);
 			return 0;
 		}
-		/* Idle, and a chain short enough: deliver them ourselves. */
-		if (!line->delivering &&
+		/*
+		 * Idle, nothing staged before them, no stage to wait for and a
+		 * chain short enough: deliver them ourselves.
+		 */
+		if (!line->delivering && !evl_ring_used(&line->staging) &&
+		    !line->nr_stages &&
 		    (READ_ONCE(line->nr_subs) <= EVL_POSTER_FANOUT ||
 		     !evl_stage_fits(line, evs, nr))) {
 			line->delivering = true;
@@ -436,6 +557,7 @@ int evl_post_atomic(struct evl_line *line, struct evl_event *ev)
  * evl_line_set_chain() - publish a new chain for @line
  * @line:	the line; caller holds its chain_mutex
  * @chain:	the chain, or NULL for none
+ * @nr_stages:	how many of its subscriptions are stages
  * @joining:	a subscription new in @chain, or NULL; it receives the
  *		events numbered from now on
  * @retained:	with @joining, room for EVL_RETAINED_MAX: set to the
@@ -450,7 +572,7 @@ int evl_post_atomic(struct evl_line *line, struct evl_event *ev)
  * Return: how many retained events were put in @retained.
  */
 unsigned int evl_line_set_chain(struct evl_line *line, struct evl_chain *chain,
-				struct evl_sub *joining,
+				unsigned int nr_stages, struct evl_sub *joining,
 				struct evl_retained **retained)
 {
 	unsigned int nr_retained = 0;
@@ -459,16 +581,18 @@ unsigned int evl_line_set_chain(struct evl_line *line, struct evl_chain *chain,
 	raw_spin_lock_irqsave(&line->post_lock, flags);
 	if (joining) {
 		joining->from_seq = line->seq + 1;
+		joining->next_seq = joining->from_seq;
 		nr_retained = evl_retain_snapshot(line, retained);
 	}
 	rcu_assign_pointer(line->chain, chain);
 	WRITE_ONCE(line->nr_subs, chain ? chain->nr : 0);
+	WRITE_ONCE(line->nr_stages, nr_stages);
 	raw_spin_unlock_irqrestore(&line->post_lock, flags);
 	return nr_retained;
 }
 
 /* The sequence number the next post on @line will get. */
-static u64 evl_line_next_seq(struct evl_line *line)
+u64 evl_line_next_seq(struct evl_line *line)
 {
 	unsigned long flags;
 	u64 seq;

@@ -27,8 +27,10 @@ int evl_post_events(struct evl_line *line, struct evl_event *evs,
 int evl_post_atomic(struct evl_line *line, struct evl_event *ev);
 void evl_line_quiesce(struct evl_line *line);
 unsigned int evl_line_set_chain(struct evl_line *line, struct evl_chain *chain,
-				struct evl_sub *joining,
+				unsigned int nr_stages, struct evl_sub *joining,
 				struct evl_retained **retained);
+u64 evl_line_next_seq(struct evl_line *line);
+void evl_line_kick(struct evl_line *line);
 void evl_line_hold(struct evl_line *line);
 void evl_line_unhold(struct evl_line *line);
 void evl_line_wait_delivered(struct evl_line *line);

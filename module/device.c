@@ -61,6 +61,7 @@ static long evl_ctl_get_info(struct eventline_info __user *uinfo)
 	info.priority_ceiling = evl_priority_ceiling;
 	info.demote_overflows = evl_demote_overflows;
 	info.max_depth = evl_max_depth;
+	info.stage_timeout_ms = evl_stage_timeout_ms;
 
 	return evl_args_to_user(uinfo, &info, sizeof(info), usize);
 }

@@ -61,6 +61,7 @@ void evl_event_to_record(const struct evl_event *ev,
 	evl_record_init(rec, ev->category, ev->type, ev->payload_len);
 	rec->depth = ev->depth;
 	rec->flags = ev->flags;
+	rec->mutations = ev->mutations;
 	rec->seq = ev->seq;
 	rec->line_id = ev->line_id;
 	rec->timestamp_ns = ev->timestamp_ns;

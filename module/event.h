@@ -22,6 +22,7 @@ struct evl_event {
 	u16 category;
 	u16 type;
 	u16 depth;
+	u16 mutations;		/* stages that changed the payload */
 	u32 flags;		/* EVENTLINE_RECORD_* */
 	u32 payload_len;
 	u64 seq;

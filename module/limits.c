@@ -74,6 +74,14 @@ unsigned int evl_choke_msec = 100;
 module_param_named(choke_msec, evl_choke_msec, uint, 0444);
 MODULE_PARM_DESC(choke_msec, "How long a queue stays above the choke mark before its reader is told (1..60000 ms, default 100)");
 
+unsigned int evl_stage_timeout_ms = 1000;
+module_param_named(stage_timeout_ms, evl_stage_timeout_ms, uint, 0444);
+MODULE_PARM_DESC(stage_timeout_ms, "How long a stage may take to answer, for a new line (1..60000 ms, default 1000)");
+
+unsigned int evl_demote_timeouts = 3;
+module_param_named(demote_timeouts, evl_demote_timeouts, uint, 0444);
+MODULE_PARM_DESC(demote_timeouts, "Deadlines a stage misses in a row before it is demoted (1..1M, default 3)");
+
 int evl_create_gid = -1;
 module_param_named(create_gid, evl_create_gid, int, 0444);
 MODULE_PARM_DESC(create_gid, "Group (initial namespace) whose members alone, with CAP_SYS_ADMIN holders, may create lines; -1 for everyone (default)");
@@ -148,7 +156,11 @@ int evl_limits_check(void)
 			  EVL_PER_USER_CEILING) ||
 	    !evl_param_in("max_depth", evl_max_depth, 1, EVL_DEPTH_CEILING) ||
 	    !evl_param_in("choke_percent", evl_choke_percent, 1, 100) ||
-	    !evl_param_in("choke_msec", evl_choke_msec, 1, EVL_CHOKE_MSEC_CEILING))
+	    !evl_param_in("choke_msec", evl_choke_msec, 1, EVL_CHOKE_MSEC_CEILING) ||
+	    !evl_param_in("stage_timeout_ms", evl_stage_timeout_ms, 1,
+			  EVL_STAGE_TIMEOUT_CEILING) ||
+	    !evl_param_in("demote_timeouts", evl_demote_timeouts, 1,
+			  EVL_PER_USER_CEILING))
 		return -EINVAL;
 	if (evl_priority_ceiling < EVENTLINE_PRIORITY_MIN ||
 	    evl_priority_ceiling > EVENTLINE_PRIORITY_MAX) {

@@ -23,6 +23,11 @@ extern unsigned int evl_demote_overflows;
 extern unsigned int evl_max_depth;
 extern unsigned int evl_choke_percent;
 extern unsigned int evl_choke_msec;
+extern unsigned int evl_stage_timeout_ms;
+extern unsigned int evl_demote_timeouts;
+
+/* The longest a stage may be given to answer, in ms. */
+#define EVL_STAGE_TIMEOUT_CEILING	60000
 
 int evl_limits_check(void);
 u32 evl_default_ring_size(u32 queue_len);

@@ -240,6 +240,7 @@ struct evl_line *evl_line_new(const char *name, umode_t mode, kuid_t uid,
 	INIT_HLIST_NODE(&line->id_node);
 	mutex_init(&line->chain_mutex);
 	line->priority_ceiling = evl_priority_ceiling;
+	line->stage_timeout_ns = (u64)evl_stage_timeout_ms * NSEC_PER_MSEC;
 	INIT_WORK(&line->demote_work, evl_chain_demote_work);
 	strscpy(line->name, name, sizeof(line->name));
 	return line;
@@ -648,10 +649,11 @@ static long evl_line_grant(struct evl_line *line, void __user *uarg)
 				 EVENTLINE_GRANT_SIZE_VER0, uarg);
 	if (err < 0)
 		return err;
-	if (args.flags || args.__reserved ||
+	if (args.flags & ~EVENTLINE_GRANT_MUTATE || args.__reserved ||
 	    !evl_priority_valid(args.max_priority))
 		return -EINVAL;
 	return evl_chain_grant(line, args.sub_id, args.max_priority,
+			       args.flags & EVENTLINE_GRANT_MUTATE,
 			       args.expected_rev);
 }
 
@@ -670,7 +672,7 @@ static long evl_line_retain_clear(struct evl_line *line, void __user *uarg)
 	return evl_retain_clear(line, args.types);
 }
 
-/* EVENTLINE_IOC_LINE_CONFIG: the owner sets the priority ceiling. */
+/* EVENTLINE_IOC_LINE_CONFIG: the owner sets the ceiling and the timeout. */
 static long evl_line_config(struct evl_line *line, void __user *uarg)
 {
 	struct eventline_line_config args;
@@ -680,10 +682,13 @@ static long evl_line_config(struct evl_line *line, void __user *uarg)
 				 EVENTLINE_LINE_CONFIG_SIZE_VER0, uarg);
 	if (err < 0)
 		return err;
-	if (args.flags || args.__reserved ||
-	    !evl_priority_valid(args.priority_ceiling))
+	if (args.flags || !evl_priority_valid(args.priority_ceiling) ||
+	    args.stage_timeout_ms > EVL_STAGE_TIMEOUT_CEILING)
 		return -EINVAL;
 	evl_chain_set_ceiling(line, args.priority_ceiling);
+	if (args.stage_timeout_ms)
+		WRITE_ONCE(line->stage_timeout_ns,
+			   (u64)args.stage_timeout_ms * NSEC_PER_MSEC);
 	return 0;
 }
 

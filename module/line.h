@@ -48,6 +48,10 @@ struct evl_line {
 	u64 seq;			/* last sequence number */
 	u64 delivered_seq;		/* last one in every register */
 	u64 staging_drops;		/* kernel posts with no staging room */
+	bool rewalk;			/* something new for a deliverer at stages */
+	unsigned int nr_stages;		/* stages on the chain */
+	u64 walk_gen;			/* the deliverer's walks; see stage.c */
+	u64 stage_timeout_ns;
 	struct evl_ring staging;	/* posts waiting for the deliverer */
 	wait_queue_head_t post_wq;	/* posters waiting for room or role */
 	struct work_struct deliver_work;

@@ -91,6 +91,7 @@
 #include "line.h"
 #include "nest.h"
 #include "register.h"
+#include "stage.h"
 
 static const struct file_operations evl_register_fops;
 
@@ -258,6 +259,37 @@ static bool evl_register_admit(struct evl_register *reg, u32 *pos, u32 size,
 	return queued < reg->queue_len && evl_register_fits(reg, *pos, size);
 }
 
+/* Have @sub's line demote it, unless it is due already or at the default. */
+static void evl_register_demote_locked(struct evl_sub *sub, u32 reason)
+{
+	lockdep_assert_held(&sub->reg->lock);
+	if (sub->demote_pending ||
+	    READ_ONCE(sub->priority) <= evl_chain_demotion_target(sub->line))
+		return;
+	sub->demote_pending = true;
+	sub->demote_reason = reason;
+	queue_work(evl_wq, &sub->line->demote_work);
+}
+
+/**
+ * evl_register_request_demotion() - have @sub demoted, for @reason
+ * @sub:	a subscription on its line's chain; the caller is the line's
+ *		deliverer
+ * @reason:	EVENTLINE_DEMOTE_*
+ */
+void evl_register_request_demotion(struct evl_sub *sub, u32 reason)
+{
+	spin_lock(&sub->reg->lock);
+	evl_register_demote_locked(sub, reason);
+	spin_unlock(&sub->reg->lock);
+}
+
+/* The first sequence number @sub has not been given yet. */
+u64 evl_register_next_seq(struct evl_sub *sub)
+{
+	return READ_ONCE(sub->next_seq);
+}
+
 /*
  * An overflow episode began with one of @sub's events: after
  * demote_overflows of them, have its line demote it.  Caller holds
@@ -266,11 +298,8 @@ static bool evl_register_admit(struct evl_register *reg, u32 *pos, u32 size,
 static void evl_register_charge_overflow(struct evl_sub *sub)
 {
 	lockdep_assert_held(&sub->reg->lock);
-	if (++sub->overflows < evl_demote_overflows || sub->demote_pending ||
-	    READ_ONCE(sub->priority) <= evl_chain_demotion_target(sub->line))
-		return;
-	sub->demote_pending = true;
-	queue_work(evl_wq, &sub->line->demote_work);
+	if (++sub->overflows >= evl_demote_overflows)
+		evl_register_demote_locked(sub, EVENTLINE_DEMOTE_OVERFLOW);
 }
 
 /* Give back the META room @sub kept; caller holds reg->lock. */
@@ -368,12 +397,16 @@ void evl_register_enqueue(struct evl_sub *sub, const struct evl_event *evs,
 		u32 size = evl_record_size(evs[i].payload_len);
 
 		/*
-		 * Posted before the subscription, delivered after it; but a
-		 * retained event is given to a new subscription on purpose.
+		 * Given already (a walk that waited at a stage is walked
+		 * again, see stage.c), or posted before the subscription and
+		 * delivered after it; but a retained event is given to a new
+		 * subscription on purpose.
 		 */
-		if (evs[i].seq < sub->from_seq &&
-		    !(evs[i].flags & EVENTLINE_RECORD_RETAINED))
-			continue;
+		if (!(evs[i].flags & EVENTLINE_RECORD_RETAINED)) {
+			if (evs[i].seq < sub->next_seq)
+				continue;
+			WRITE_ONCE(sub->next_seq, evs[i].seq + 1);
+		}
 		if (reg->depth_filter && (evs[i].depth < reg->min_depth ||
 					  evs[i].depth > reg->max_depth))
 			continue;
@@ -548,17 +581,17 @@ int evl_register_arm_demotion(struct evl_sub *sub)
  * evl_register_take_demotion() - whether @sub is due for demotion
  * @sub:	a subscription on its line's chain; caller holds chain_mutex
  *
- * Return: true once per evl_register_charge_overflow() that asked for it.
+ * Return: 0, or the EVENTLINE_DEMOTE_* reason, once per request.
  */
-bool evl_register_take_demotion(struct evl_sub *sub)
+u32 evl_register_take_demotion(struct evl_sub *sub)
 {
-	bool due;
+	u32 reason;
 
 	spin_lock(&sub->reg->lock);
-	due = sub->demote_pending;
+	reason = sub->demote_pending ? sub->demote_reason : 0;
 	sub->demote_pending = false;
 	spin_unlock(&sub->reg->lock);
-	return due;
+	return reason;
 }
 
 /**
@@ -611,6 +644,11 @@ void evl_register_sub_stats(struct evl_sub *sub, struct eventline_sub_info *info
 	info->lost = sub->lost;
 	info->overflows = sub->overflows;
 	spin_unlock(&reg->lock);
+	/* The deliverer's, read as they are. */
+	info->forwarded = READ_ONCE(sub->forwarded);
+	info->mutated = READ_ONCE(sub->mutated);
+	info->dropped = READ_ONCE(sub->dropped);
+	info->timed_out = READ_ONCE(sub->timed_out);
 }
 
 /**
@@ -985,6 +1023,8 @@ static long evl_register_ioctl(struct file *file, unsigned int cmd,
 		return evl_register_line_subs(reg, (void __user *)arg);
 	case EVENTLINE_IOC_PRIORITY:
 		return evl_register_priority(reg, (void __user *)arg);
+	case EVENTLINE_IOC_MUTATE:
+		return evl_stage_mutate(reg, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

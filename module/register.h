@@ -81,7 +81,9 @@ struct evl_register {
 long evl_register_create(void __user *uarg);
 int evl_register_attach(struct evl_register *reg, struct evl_sub *sub);
 int evl_register_arm_demotion(struct evl_sub *sub);
-bool evl_register_take_demotion(struct evl_sub *sub);
+u32 evl_register_take_demotion(struct evl_sub *sub);
+void evl_register_request_demotion(struct evl_sub *sub, u32 reason);
+u64 evl_register_next_seq(struct evl_sub *sub);
 void evl_register_demoted(struct evl_sub *sub, s32 old, u32 reason);
 void evl_register_sub_stats(struct evl_sub *sub,
 			    struct eventline_sub_info *info);

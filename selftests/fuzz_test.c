@@ -122,6 +122,14 @@ struct fz_track {
 	uint64_t line_id;
 	uint64_t last_seq;
 	bool closed;
+	/*
+	 * Retained events come first in a subscription, in seq order: the
+	 * line's last record read was RETAINED (a run goes on, at ret_seq),
+	 * and SUBSCRIBEs we made that a run may start with.
+	 */
+	bool in_run;
+	uint64_t ret_seq;
+	unsigned int subs_pending;
 };
 
 /* State of one register object, shared by its dups. */
@@ -129,6 +137,22 @@ struct fz_regobj {
 	unsigned int refs;	/* pool entries pointing here */
 	struct fz_track t[FZ_REG_TRACK];
 	unsigned int next;	/* slot to evict */
+	/* A forked child may use it too: its SUBSCRIBEs are unseen. */
+	bool shared;
+	uint32_t qlen;		/* queue_len it was created with */
+	bool depth_filter;	/* EVENTLINE_REGISTER_DEPTH_FILTER */
+	uint16_t min_depth, max_depth;
+};
+
+/* The calling thread's nesting state (uapi "Nesting"), as we know it. */
+#define FZ_NEST_NONE	(-1)	/* handling nothing: posts are top-level */
+#define FZ_NEST_UNKNOWN	(-2)	/* a read whose effect we cannot tell */
+
+/* Depths of posts we made, to check the records they become. */
+#define FZ_DEPTHS	1024
+struct fz_depth {
+	uint64_t line_id, seq;
+	uint16_t depth;
 };
 
 struct fz_fd {
@@ -174,6 +198,9 @@ static struct {
 		uint64_t line_id, rev;
 	} revs[FZ_REVS];
 	unsigned int nrevs;
+	int handling;		/* depth this thread handles, or FZ_NEST_* */
+	struct fz_depth depths[FZ_DEPTHS];
+	unsigned int choke_percent, choke_msec;	/* module parameters */
 	uint64_t target_line;	/* line of the fd the op goes to, if known */
 	enum fz_kind target_kind;	/* kind of that fd */
 	struct fz_regobj *target_reg;	/* a register's tracking, or NULL */
@@ -825,6 +852,21 @@ static void fz_lay_entries(unsigned char *at, uint32_t count,
 }
 
 /*
+ * A parent depth for EVENTLINE_POST_PARENT: mostly one a handler could
+ * name (below max_depth), sometimes max_depth or beyond (ELOOP).
+ */
+static uint16_t fz_parent_depth(void)
+{
+	uint32_t max = fz.info.max_depth;
+
+	if (fz_chance(75))
+		return fz_below(max);
+	if (fz_chance(50))
+		return max + fz_below(3);
+	return max + fz_below(0x10000 - max);
+}
+
+/*
  * A valid POST_BATCH: a few entries, now and then as many as allowed (or
  * as fit the entries area), mostly of the size this header knows, else
  * bigger with a zero tail; anywhere in the entries area, aligned or not.
@@ -847,9 +889,23 @@ static void fz_build_batch(struct eventline_post_batch *a)
 	a->count = count;
 	a->entry_size = es;
 	a->entries = (uintptr_t)fz.batch.at;
+	if (fz_chance(20)) {
+		a->flags = EVENTLINE_POST_PARENT;
+		a->parent_depth = fz_parent_depth();
+	}
+}
+
+/* Where the depth of a post of ours to (@line_id, @seq) is kept. */
+static struct fz_depth *fz_depth_slot(uint64_t line_id, uint64_t seq)
+{
+	return &fz.depths[(line_id * 0x9e3779b97f4a7c15ULL + seq) % FZ_DEPTHS];
 }
 
 static uint64_t fz_pick_reg_line(void);
+static struct fz_track *fz_track(struct fz_regobj *r, uint64_t line_id);
+struct fz_arg;
+static void fz_note_depths(const struct fz_fd *f, unsigned int ci,
+			   const struct fz_arg *a, long ret);
 
 /*
  * A valid LINE_SUBS: room for a few entries (or none), of the size this
@@ -1072,6 +1128,13 @@ static void fz_build_valid(unsigned int c, void *buf)
 		if (fz_chance(30))
 			a->wakeup_records = fz_chance(20) ? qlen :
 					    fz_below(qlen + 1);
+		/* A depth range, sometimes past max_depth (nothing deeper). */
+		if (fz_chance(20)) {
+			a->flags |= EVENTLINE_REGISTER_DEPTH_FILTER;
+			a->min_depth = fz_below(fz.info.max_depth + 2);
+			a->max_depth = a->min_depth +
+				       fz_below(fz.info.max_depth + 2);
+		}
 		break;
 	}
 	case FZ_POST: {
@@ -1084,6 +1147,13 @@ static void fz_build_valid(unsigned int c, void *buf)
 		if (a->payload_len || fz_chance(50))
 			a->payload = (uintptr_t)fz.rw +
 				     fz_below(2 * fz.pg - a->payload_len + 1);
+		/* The line's state for its type, now and then. */
+		if (fz_chance(15))
+			a->flags |= EVENTLINE_POST_RETAIN;
+		if (fz_chance(20)) {
+			a->flags |= EVENTLINE_POST_PARENT;
+			a->parent_depth = fz_parent_depth();
+		}
 		break;
 	}
 	case FZ_POST_BATCH:
@@ -1100,6 +1170,10 @@ struct fz_arg {
 	uint32_t usize;		/* the size field as set */
 	int predict;		/* errno one mutation promises, or 0 */
 	bool late;		/* ... found only after output is probed */
+	bool early;		/* POST/POST_BATCH: fails before the depth is */
+	/* POST/POST_BATCH: no ELOOP possible; the depth the post gets */
+	bool no_eloop, depth_known;
+	uint16_t depth;
 	unsigned int nmut;
 	char mut[96];
 };
@@ -1114,11 +1188,20 @@ static void fz_mut_note(struct fz_arg *a, const char *what, int predict)
 	a->predict = a->nmut++ ? 0 : predict;
 }
 
+/* A mutation a post may fail for before its depth is checked (ELOOP). */
+static void fz_mut_early(struct fz_arg *a, const char *what, int predict)
+{
+	a->early = true;
+	fz_mut_note(a, what, predict);
+}
+
 static void fz_mutate_size(const struct fz_cmd *c, struct fz_arg *a)
 {
 	uint32_t *size = (uint32_t *)a->ptr;
 	uint32_t s;
 
+	/* Any error a size gives comes before a post's depth is. */
+	a->early = true;
 	switch (fz_below(9)) {
 	case 0:
 		s = fz_below(c->ver0);
@@ -1167,6 +1250,7 @@ static void fz_mutate_size(const struct fz_cmd *c, struct fz_arg *a)
 	}
 	*size = s;
 	/* A zero tail is fine while it can be read; past that, EFAULT. */
+	a->early = s > a->avail;
 	fz_mut_note(a, "size-zero-tail", s > a->avail ? EFAULT : 0);
 }
 
@@ -1199,13 +1283,13 @@ static void fz_mutate_batch(struct eventline_post_batch *s, struct fz_arg *a)
 {
 	uint32_t k = fz_below(fz.batch.count), es = fz.batch.entry_size, n;
 	struct eventline_post_entry *e = fz_entry(k);
-	unsigned int what = fz_below(14);
+	unsigned int what = fz_below(17);
 	unsigned char *old = fz.batch.at;
 	const char *why;
 	size_t fits;
 
 	/* An earlier mutation left no entry to change (see case 4). */
-	if (!fz.batch.count && what >= 4)
+	if (!fz.batch.count && what >= 4 && what <= 12)
 		what = 13;
 	/*
 	 * Entries are read after the output field is probed: in a struct
@@ -1216,13 +1300,13 @@ static void fz_mutate_batch(struct eventline_post_batch *s, struct fz_arg *a)
 	switch (what) {
 	case 0:
 		s->count = 0;
-		fz_mut_note(a, "count=0", EINVAL);
+		fz_mut_early(a, "count=0", EINVAL);
 		return;
 	case 1:
 		s->count = fz.info.max_post_batch + 1 +
 			   (fz_chance(50) ? 0 :
 			    fz_below(~0U - fz.info.max_post_batch));
-		fz_mut_note(a, "count>max", EINVAL);
+		fz_mut_early(a, "count>max", EINVAL);
 		return;
 	case 2:
 		switch (fz_below(3)) {
@@ -1239,7 +1323,7 @@ static void fz_mutate_batch(struct eventline_post_batch *s, struct fz_arg *a)
 			s->entry_size = fz.pg + 1 + fz_below(~0U - fz.pg);
 			break;
 		}
-		fz_mut_note(a, "entry_size", EINVAL);
+		fz_mut_early(a, "entry_size", EINVAL);
 		return;
 	case 3:
 		s->entries = fz_bad_ptr(&why);
@@ -1303,6 +1387,22 @@ static void fz_mutate_batch(struct eventline_post_batch *s, struct fz_arg *a)
 	case 12:
 		fz_entry_payload(k, 0, fz_bad_ptr(&why));
 		fz_mut_note(a, "entry-len0-bad-ptr", 0);
+		return;
+	case 14:	/* POST_BATCH takes no RETAIN */
+		s->flags |= EVENTLINE_POST_RETAIN;
+		fz_mut_early(a, "batch-retain", EINVAL);
+		return;
+	case 15:	/* a parent depth without its flag */
+		s->flags &= ~EVENTLINE_POST_PARENT;
+		s->parent_depth = 1 + fz_below(0xffff);
+		fz_mut_early(a, "parent_depth-no-flag", EINVAL);
+		return;
+	case 16:
+		if (fz_chance(50))
+			s->__reserved0 = 1 + fz_below(0xffff);
+		else
+			s->__reserved1 = 1 + fz_below(~0U);
+		fz_mut_early(a, "reserved", EINVAL);
 		return;
 	default:
 		break;
@@ -1381,7 +1481,7 @@ static void fz_mutate(unsigned int ci, struct fz_arg *a)
 			bit = fz_below(32);
 		while (valid & (1U << bit));
 		*flags |= 1U << bit;
-		fz_mut_note(a, "flags", EINVAL);
+		fz_mut_early(a, "flags", EINVAL);
 		return;
 	}
 
@@ -1456,7 +1556,14 @@ static void fz_mutate(unsigned int ci, struct fz_arg *a)
 		struct eventline_register_create *s = (void *)p;
 		uint32_t max = fz.info.max_ring_size, qlen;
 
-		switch (fz_below(8)) {
+		switch (fz_below(9)) {
+		case 8:	/* a depth range upside down */
+			s->flags |= EVENTLINE_REGISTER_DEPTH_FILTER;
+			s->max_depth = fz_below(0xffff);
+			s->min_depth = s->max_depth + 1 +
+				       fz_below(0xffff - s->max_depth);
+			fz_mut_note(a, "min_depth>max_depth", EINVAL);
+			return;
 		case 0:	/* depths without the flag that gives them meaning */
 			s->flags &= ~EVENTLINE_REGISTER_DEPTH_FILTER;
 			if (fz_chance(50))
@@ -1620,13 +1727,13 @@ static void fz_mutate(unsigned int ci, struct fz_arg *a)
 	case FZ_LINE_CONFIG: {
 		struct eventline_line_config *s = (void *)p;
 
-		if (what % 2) {
-			s->priority_ceiling = fz_priority_invalid();
-			fz_mut_note(a, "ceiling-range", EINVAL);
-		} else {
-			s->__reserved = 1 + fz_below(~0U);
-			fz_mut_note(a, "reserved", EINVAL);
-		}
+		/*
+		 * Its second word (once __reserved) is the header's
+		 * stage_timeout_ms now, whose range is for the stages'
+		 * fuzzing to judge.
+		 */
+		s->priority_ceiling = fz_priority_invalid();
+		fz_mut_note(a, "ceiling-range", EINVAL);
 		return;
 	}
 	case FZ_POST: {
@@ -1637,18 +1744,18 @@ static void fz_mutate(unsigned int ci, struct fz_arg *a)
 		case 0:
 			s->type = EVENTLINE_TYPE_MAX + 1 +
 				  fz_below(0xffff - EVENTLINE_TYPE_MAX);
-			fz_mut_note(a, "type", EINVAL);
+			fz_mut_early(a, "type", EINVAL);
 			return;
 		case 1:	/* a parent depth without its flag */
 			s->flags &= ~EVENTLINE_POST_PARENT;
 			s->parent_depth = 1 + fz_below(0xffff);
-			fz_mut_note(a, "parent_depth-no-flag", EINVAL);
+			fz_mut_early(a, "parent_depth-no-flag", EINVAL);
 			return;
 		case 2:
 			s->payload_len = fz.info.max_payload + 1 +
 				(fz_chance(50) ? 0 :
 				 fz_below(~0U - fz.info.max_payload));
-			fz_mut_note(a, "payload_len>max", EMSGSIZE);
+			fz_mut_early(a, "payload_len>max", EMSGSIZE);
 			return;
 		case 3:	/* payload at a bad address */
 			s->payload_len = 1 + fz_below(fz.info.max_payload);
@@ -1986,9 +2093,21 @@ static void fz_ioctl_ok(const struct fz_fd *f, unsigned int ci, long ret,
 				fz_report("register fd access mode %#x", fl);
 		}
 		if (ci == FZ_REGISTER_CREATE) {
+			struct eventline_register_create rc = { 0 };
+			struct fz_regobj *r = fz_regobj_new();
+			size_t n = a->usize < sizeof(rc) ? a->usize : sizeof(rc);
+
 			if (known)
 				fz_check_ring_size(ret, a);
-			fz_pool_add(ret, FZ_REG, 0, fz_regobj_new());
+			/* What the kernel read: it accepted it. */
+			memcpy(&rc, a->ptr, n < a->avail ? n : a->avail);
+			r->qlen = rc.queue_len ? rc.queue_len :
+				  fz.info.default_queue_len;
+			r->depth_filter = rc.flags &
+					  EVENTLINE_REGISTER_DEPTH_FILTER;
+			r->min_depth = rc.min_depth;
+			r->max_depth = rc.max_depth;
+			fz_pool_add(ret, FZ_REG, 0, r);
 			return;
 		}
 		if (known) {
@@ -2014,6 +2133,16 @@ static void fz_ioctl_ok(const struct fz_fd *f, unsigned int ci, long ret,
 	if (ci == FZ_LINE_SUBS) {
 		fz_line_subs_ok(f, ret, a, known);
 		return;
+	}
+	/* Its retained events may come first now (uapi "Retained events"). */
+	if (ci == FZ_SUBSCRIBE && f->reg) {
+		if (known) {
+			memcpy(&id, a->ptr + offsetof(struct eventline_line_ref,
+						      id), 8);
+			fz_track(f->reg, id)->subs_pending++;
+		} else {
+			f->reg->shared = true;
+		}
 	}
 	if (ci == FZ_SUBSCRIBE || ci == FZ_PRIORITY) {
 		fz_priority_ok(ci, ret, a, known);
@@ -2215,6 +2344,10 @@ static void fz_judge(const struct fz_fd *f, unsigned int ci,
 	}
 	if (ret < 0) {
 		fz_check_errno(err, allowed, a->predict);
+		if (err == ELOOP && a->no_eloop)
+			fz_report("ELOOP for a post of depth %u at most (max_depth %u, handling %d)",
+				  a->depth_known ? a->depth : fz.info.max_depth,
+				  fz.info.max_depth, fz.handling);
 	} else if (a->predict > 0) {
 		fz_report("expected %s, got success (%ld)",
 			  tap_errname(a->predict), ret);
@@ -2224,6 +2357,8 @@ static void fz_judge(const struct fz_fd *f, unsigned int ci,
 		return;
 	} else if (c) {
 		fz_ioctl_ok(f, ci, ret, a);
+		if (ci == FZ_POST || ci == FZ_POST_BATCH)
+			fz_note_depths(f, ci, a, ret);
 	} else {
 		fz_report("unknown command succeeded (%ld)", ret);
 	}
@@ -2255,6 +2390,82 @@ static void fz_predict_kernel_name(unsigned int ci, struct fz_arg *a)
 			a->predict = ENOENT;
 		break;
 	}
+}
+
+/*
+ * The depth of a POST or POST_BATCH (uapi "Nesting"): from the flags and
+ * parent depth the kernel reads, and what this thread handles.  A post
+ * deeper than max_depth fails with ELOOP, after the struct's own checks
+ * and before anything else (output probe, payloads, entries, the line's
+ * state), so it is predicted unless a mutation fails earlier.  Through
+ * io_uring a post may run in a worker, which handles nothing: only a
+ * parent depth makes ELOOP certain, and the depth is known only when what
+ * we handle does not count.
+ */
+static void fz_predict_depth(unsigned int ci, struct fz_arg *a, bool uring)
+{
+	size_t off = ci == FZ_POST ?
+		     offsetof(struct eventline_post, parent_depth) :
+		     offsetof(struct eventline_post_batch, parent_depth);
+	int max = fz.info.max_depth, tracked = fz.handling, parent, eff;
+	uint16_t pd = 0;
+	uint32_t flags;
+	bool eloop = false;
+
+	if (!a->plain || a->usize < fz_cmds[ci].ver0) {
+		/* Past a late mutation's own error, ELOOP may come first. */
+		if (!a->early)
+			a->predict = 0;
+		return;
+	}
+	memcpy(&flags, a->ptr + 4, 4);
+	if (a->usize >= off + 2)
+		memcpy(&pd, a->ptr + off, 2);
+	parent = flags & EVENTLINE_POST_PARENT ? pd : FZ_NEST_NONE;
+	if (parent + 1 > max) {
+		eloop = true;
+	} else if (tracked == FZ_NEST_UNKNOWN) {
+		if (!a->early)
+			a->predict = 0;
+		return;
+	} else {
+		eff = parent > tracked ? parent : tracked;
+		if (eff + 1 > max) {
+			/* Inline, ELOOP; in an io_uring worker, not. */
+			if (uring) {
+				if (!a->early)
+					a->predict = 0;
+				return;
+			}
+			eloop = true;
+		} else {
+			a->no_eloop = true;
+			if (!uring || tracked <= parent) {
+				a->depth_known = true;
+				a->depth = eff + 1;
+			}
+		}
+	}
+	if (eloop && (!a->nmut || (a->nmut == 1 && !a->early)))
+		a->predict = ELOOP;
+}
+
+/* A post of ours succeeded: remember the depth its records must have. */
+static void fz_note_depths(const struct fz_fd *f, unsigned int ci,
+			   const struct fz_arg *a, long ret)
+{
+	uint64_t seq;
+	long i, n = ci == FZ_POST ? 1 : ret;
+
+	if (!a->depth_known || !f->line_id)
+		return;
+	memcpy(&seq, a->ptr + (ci == FZ_POST ?
+			       offsetof(struct eventline_post, seq) :
+			       offsetof(struct eventline_post_batch, first_seq)),
+	       8);
+	for (i = 0; i < n && i < FZ_DEPTHS; i++)
+		*fz_depth_slot(f->line_id, seq + i) = (struct fz_depth){
+			f->line_id, seq + i, a->depth };
 }
 
 static void fz_op_ioctl(void)
@@ -2314,6 +2525,8 @@ static void fz_op_ioctl(void)
 	} else {
 		allowed = fz_common_errs | c->errs;
 		fz_predict_kernel_name(ci, &a);
+		if (ci == FZ_POST || ci == FZ_POST_BATCH)
+			fz_predict_depth(ci, &a, false);
 	}
 
 	if (ci == FZ_POST_BATCH)
@@ -2335,7 +2548,12 @@ static struct fz_track *fz_track(struct fz_regobj *r, uint64_t line_id)
 		if (r->t[i].line_id == line_id)
 			return &r->t[i];
 	i = r->next++ % FZ_REG_TRACK;
-	r->t[i] = (struct fz_track){ line_id, 0, false };
+	/*
+	 * A line not seen before (or forgotten): a subscription may have
+	 * begun that we did not see begin, so one run of RETAINED records
+	 * is allowed.
+	 */
+	r->t[i] = (struct fz_track){ .line_id = line_id, .subs_pending = 1 };
 	return &r->t[i];
 }
 
@@ -2370,10 +2588,89 @@ static void fz_check_demoted(const struct eventline_record *h,
 			  (unsigned long long)h->line_id);
 }
 
-/* Every record the kernel hands out must be well formed and in order. */
-static void fz_check_records(const unsigned char *buf, size_t n,
-			     struct fz_regobj *r)
+/*
+ * A CHOKE record: about the register (line 0), its queue_len, at least
+ * the choke mark queued and at most queue_len.
+ */
+static void fz_check_choke(const struct eventline_record *h,
+			   const unsigned char *payload,
+			   const struct fz_regobj *r)
 {
+	struct eventline_choke c;
+	uint32_t mark;
+
+	if (h->payload_len != sizeof(c) || h->size != TU_REC_SIZE(sizeof(c)) ||
+	    h->line_id || h->pid || h->uid) {
+		fz_report("bad CHOKE record: len %u line %llu pid %u uid %u",
+			  h->payload_len, (unsigned long long)h->line_id,
+			  h->pid, h->uid);
+		return;
+	}
+	memcpy(&c, payload, sizeof(c));
+	if (!r->qlen)
+		return;
+	mark = (uint32_t)((uint64_t)r->qlen * fz.choke_percent / 100);
+	if (!mark)
+		mark = 1;
+	if (c.queue_len != r->qlen || c.queued > r->qlen ||
+	    (fz.choke_percent && c.queued < mark))
+		fz_report("bad CHOKE record: queued %u queue_len %u (register's %u, mark %u)",
+			  c.queued, c.queue_len, r->qlen, mark);
+}
+
+/*
+ * A LINE record's depth and flags: within the register's depth filter,
+ * the depth our post of it had (when it was ours and we knew), and
+ * RETAINED only as a subscription begins: before any live record of the
+ * line since, each a run in seq order.
+ */
+static void fz_check_line_extra(const struct eventline_record *h,
+				struct fz_regobj *r, struct fz_track *t)
+{
+	const struct fz_depth *d = fz_depth_slot(h->line_id, h->seq);
+
+	if (r->depth_filter &&
+	    (h->depth < r->min_depth || h->depth > r->max_depth))
+		fz_report("record of depth %u in a register filtering %u..%u",
+			  h->depth, r->min_depth, r->max_depth);
+	if (d->line_id == h->line_id && d->seq == h->seq &&
+	    d->depth != h->depth)
+		fz_report("line %llu seq %llu: depth %u, posted at depth %u",
+			  (unsigned long long)h->line_id,
+			  (unsigned long long)h->seq, h->depth, d->depth);
+	if (h->flags & ~EVENTLINE_RECORD_RETAINED) {
+		fz_report("LINE record with flags %#x", h->flags);
+		return;
+	}
+	if (!(h->flags & EVENTLINE_RECORD_RETAINED)) {
+		t->in_run = false;
+		return;
+	}
+	if (t->in_run && h->seq > t->ret_seq) {
+		t->ret_seq = h->seq;
+		return;
+	}
+	/* A new run: a subscription of ours must have begun. */
+	if (!r->shared) {
+		if (!t->subs_pending)
+			fz_report("RETAINED record of line %llu seq %llu not at a subscription",
+				  (unsigned long long)h->line_id,
+				  (unsigned long long)h->seq);
+		else
+			t->subs_pending--;
+	}
+	t->in_run = true;
+	t->ret_seq = h->seq;
+}
+
+/*
+ * Every record the kernel hands out must be well formed and in order.
+ * Returns the depth of the deepest LINE record, or FZ_NEST_NONE.
+ */
+static int fz_check_records(const unsigned char *buf, size_t n,
+			    struct fz_regobj *r)
+{
+	int deepest = FZ_NEST_NONE;
 	size_t off = 0, i;
 
 	if (n % EVENTLINE_RECORD_ALIGN)
@@ -2386,21 +2683,22 @@ static void fz_check_records(const unsigned char *buf, size_t n,
 		if (n - off < sizeof(h)) {
 			fz_report("%zu stray bytes after the last record",
 				  n - off);
-			return;
+			return FZ_NEST_UNKNOWN;
 		}
 		memcpy(&h, buf + off, sizeof(h));
 		__atomic_add_fetch(&fz.stats->records, 1, __ATOMIC_RELAXED);
 		if (h.size < sizeof(h) || h.size % 8 || h.size > n - off ||
 		    h.header_size != sizeof(h) ||
 		    (uint64_t)h.header_size + h.payload_len > h.size ||
-		    h.size != TU_REC_SIZE(h.payload_len) || h.flags ||
+		    h.size != TU_REC_SIZE(h.payload_len) ||
 		    h.depth > fz.info.max_depth ||
-		    (h.category == EVENTLINE_CAT_META && h.depth) ||
+		    (h.category == EVENTLINE_CAT_META &&
+		     (h.depth || h.flags)) ||
 		    h.__reserved1) {
 			fz_report("malformed record at %zu: size %u header %u payload %u flags %#x depth %u rsv %u",
 				  off, h.size, h.header_size, h.payload_len,
 				  h.flags, h.depth, h.__reserved1);
-			return;
+			return FZ_NEST_UNKNOWN;
 		}
 		for (i = sizeof(h) + h.payload_len; i < h.size; i++)
 			if (buf[off + i]) {
@@ -2420,6 +2718,17 @@ static void fz_check_records(const unsigned char *buf, size_t n,
 			if (t->closed)
 				fz_report("record of line %llu after its LINE_CLOSED",
 					  (unsigned long long)h.line_id);
+			if ((int)h.depth > deepest)
+				deepest = h.depth;
+			fz_check_line_extra(&h, r, t);
+			/*
+			 * A retained event keeps its seq: a new subscription
+			 * may give one older than the live ones before it.
+			 * A run is in order (above), and every live record
+			 * after it is newer than any before.
+			 */
+			if (h.flags & EVENTLINE_RECORD_RETAINED)
+				break;
 			if (h.seq <= t->last_seq)
 				fz_report("line %llu: seq %llu after %llu",
 					  (unsigned long long)h.line_id,
@@ -2472,6 +2781,8 @@ static void fz_check_records(const unsigned char *buf, size_t n,
 						  (unsigned long long)h.line_id);
 			} else if (h.type == EVENTLINE_META_DEMOTED) {
 				fz_check_demoted(&h, buf + off + sizeof(h), r);
+			} else if (h.type == EVENTLINE_META_CHOKE) {
+				fz_check_choke(&h, buf + off + sizeof(h), r);
 			} else {
 				fz_report("unknown META type %u", h.type);
 			}
@@ -2482,6 +2793,7 @@ static void fz_check_records(const unsigned char *buf, size_t n,
 		}
 		off += h.size;
 	}
+	return deepest;
 }
 
 static size_t fz_read_size(void)
@@ -2582,6 +2894,16 @@ static void fz_op_read(void)
 		fz_interrupt_arm(false);
 	fz_count(n, err);
 
+	/*
+	 * What this thread handles now: a register's read() that returns
+	 * no line event ends the handling; the VFS refuses a bad buffer
+	 * (EFAULT) before the register sees it, and a read of nothing never
+	 * reaches it.
+	 */
+	if (f.kind == FZ_REG && (n || count))
+		fz.handling = n < 0 ? (err == EFAULT ? FZ_NEST_UNKNOWN :
+				       FZ_NEST_NONE) :
+			      !n ? FZ_NEST_NONE : FZ_NEST_UNKNOWN;
 	if (n < 0) {
 		fz_check_errno(err, allowed, predict);
 		return;
@@ -2595,10 +2917,98 @@ static void fz_op_read(void)
 		fz_report("read returned %zd for %zu bytes", n, count);
 		return;
 	}
-	if (plain)
-		fz_check_records(buf, n, f.reg);
-	else if (n)
+	if (plain) {
+		int deepest = fz_check_records(buf, n, f.reg);
+
+		if (n)
+			fz.handling = deepest;
+	} else if (n) {
 		fz_report("read into %s returned %zd", where, n);
+	}
+}
+
+/*
+ * Traffic through a register, so records (retained, nested, filtered,
+ * CHOKE) come back to check: subscribe a register to a line we hold, post
+ * a few valid events (random RETAIN and PARENT, judged as fz_op_ioctl()
+ * judges them, depths noted), read back once.  A thread that reads and
+ * posts again nests deeper each time, down to ELOOP.
+ */
+static void fz_op_traffic(void)
+{
+	int ri = fz_pick_kind(FZ_REG);
+	int li = fz_pick_kind(fz_chance(60) ? FZ_OWNER : FZ_POSTER);
+	struct eventline_line_ref ref = { .size = sizeof(ref) };
+	const struct fz_cmd *c = &fz_cmds[FZ_POST];
+	struct fz_fd r, l;
+	unsigned int i, n = 1 + fz_below(6);
+	bool blocking;
+	ssize_t got;
+	long ret;
+	int err;
+
+	if (ri < 0 || li < 0 || !fz.pool[li].line_id)
+		return;
+	r = fz.pool[ri];
+	l = fz.pool[li];
+	fz_cur.what = "traffic-subscribe";
+	fz_cur.fd = r.fd;
+	fz_cur.kind = FZ_REG;
+	fz_cur.cmd = EVENTLINE_IOC_SUBSCRIBE;
+	fz_cur.mut = NULL;
+	ref.id = l.line_id;
+	ret = tu_ioctl(r.fd, EVENTLINE_IOC_SUBSCRIBE, &ref);
+	fz_count(ret, ret < 0 ? (int)-ret : 0);
+	if (ret >= 0)
+		fz_track(r.reg, l.line_id)->subs_pending++;
+	else
+		fz_check_errno(-ret, fz_cmds[FZ_SUBSCRIBE].errs |
+				     fz_common_errs, 0);
+
+	for (i = 0; i < n; i++) {
+		struct fz_arg a = { 0 };
+		size_t span = sizeof(struct eventline_post) + 64;
+
+		memset(fz.rw, 0, 2 * fz.pg);
+		a.ptr = fz.rw + 8 * fz_below(16);
+		a.plain = true;
+		a.avail = fz.guard - a.ptr;
+		fz_build_valid(FZ_POST, a.ptr);
+		a.usize = sizeof(struct eventline_post);
+		fz_predict_depth(FZ_POST, &a, false);
+		memcpy(fz.snap, fz.rw, 2 * fz.pg);
+		fz_cur.what = "traffic-post";
+		fz_cur.fd = l.fd;
+		fz_cur.kind = l.kind;
+		fz_cur.cmd = c->cmd;
+		fz_cur.place = "aligned";
+		fz_cur.arg = (uintptr_t)a.ptr;
+		ret = ioctl(l.fd, c->cmd, a.ptr);
+		err = ret < 0 ? errno : 0;
+		fz_count(ret, err);
+		fz_judge(&l, FZ_POST, c, ret, err, &a, fz_common_errs | c->errs,
+			 span);
+	}
+
+	fz_cur.what = "traffic-read";
+	fz_cur.fd = r.fd;
+	fz_cur.cmd = 0;
+	blocking = !(fcntl(r.fd, F_GETFL) & O_NONBLOCK);
+	if (blocking)
+		fz_interrupt_arm(true);
+	got = read(r.fd, fz.rw, 2 * fz.pg);
+	err = got < 0 ? errno : 0;
+	if (blocking)
+		fz_interrupt_arm(false);
+	fz_count(got, err);
+	if (got > 0) {
+		fz.handling = fz_check_records(fz.rw, got, r.reg);
+	} else {
+		fz.handling = FZ_NEST_NONE;
+		if (got < 0)
+			fz_check_errno(err, FZ_E(EAGAIN) | FZ_E(EINTR) |
+					    FZ_E(EINVAL), 0);
+	}
 }
 
 static void fz_op_write(void)
@@ -2692,12 +3102,12 @@ static void fz_op_poll(void)
 
 		fz_cur.what = "read-after-poll";
 		fz_count(r, err);
+		fz.handling = r > 0 ? fz_check_records(fz.rw, r, f[0].reg) :
+				      FZ_NEST_NONE;
 		if (pfd[0].revents & POLLIN) {
 			if (r <= 0)
 				fz_report("POLLIN but read gave %zd/%s", r,
 					  tap_errname(err));
-			else
-				fz_check_records(fz.rw, r, f[0].reg);
 		} else if (pfd[0].revents & POLLHUP && r != 0) {
 			fz_report("POLLHUP but read gave %zd/%s", r,
 				  tap_errname(err));
@@ -2987,6 +3397,8 @@ static void fz_scribble(const struct fz_fd *f,
 		if (!(fl & O_NONBLOCK))
 			fz_interrupt_arm(false);
 		fz_count(n, err);
+		/* What it returned from there may be anything. */
+		fz.handling = n > 0 ? FZ_NEST_UNKNOWN : FZ_NEST_NONE;
 		/*
 		 * More than the ring in use can only be a bad position;
 		 * otherwise what is read from a position the kernel cannot
@@ -3301,6 +3713,7 @@ static void fz_op_uring(void)
 		allowed = FZ_E(ENOTTY);
 	} else {
 		allowed = fz_common_errs | c->errs;
+		fz_predict_depth(ci, &a, true);
 	}
 
 	if (ci == FZ_POST_BATCH)
@@ -3372,6 +3785,10 @@ static void fz_op_fork(void)
 	if (fz.child || fz.is_child)
 		return;
 	fz_cur.what = "fork";
+	/* Both sides use the registers: neither sees the other's SUBSCRIBEs. */
+	for (unsigned int i = 0; i < fz.npool; i++)
+		if (fz.pool[i].reg)
+			fz.pool[i].reg->shared = true;
 	pid = tu_fork();
 	if (pid) {
 		fz.child = pid;
@@ -3380,6 +3797,8 @@ static void fz_op_fork(void)
 	}
 	fz.is_child = true;
 	fz.rng = seed;
+	/* A new thread, handling nothing. */
+	fz.handling = FZ_NEST_NONE;
 	fz_start_watchdog();
 	if (nobody)
 		tu_drop_privs(TU_NOBODY, TU_NOBODY);
@@ -3513,6 +3932,165 @@ static void fz_oracle_evict(void)
 	close(ctl);
 }
 
+/* POST of @type with @flags and @parent_depth from this thread: ret, seq. */
+static long fz_oracle_post(int fd, unsigned int type, uint32_t flags,
+			   uint16_t parent_depth, uint64_t *seq)
+{
+	struct eventline_post p = {
+		.size = sizeof(p), .flags = flags, .type = type,
+		.parent_depth = parent_depth,
+	};
+	long ret = tu_ioctl(fd, EVENTLINE_IOC_POST, &p);
+
+	*seq = p.seq;
+	return ret;
+}
+
+/*
+ * Nesting and retained events, exactly: a handler that reads and posts
+ * goes one level deeper each time and gets ELOOP past max_depth (a
+ * shallower parent_depth changes nothing); a read that returns nothing
+ * ends the handling; POST_PARENT names the depth; a depth-filtered
+ * register sees only its range; a later subscriber gets the retained
+ * event first, flagged, with its seq and timestamp; RETAIN_CLEAR works
+ * only on the owner fd and drops it; POST_BATCH refuses RETAIN.
+ */
+static void fz_oracle_nest(void)
+{
+	struct eventline_register_create rc = {
+		.size = sizeof(rc),
+		.flags = EVENTLINE_FD_CLOEXEC | EVENTLINE_FD_NONBLOCK |
+			 EVENTLINE_REGISTER_DEPTH_FILTER,
+		.queue_len = 64, .min_depth = 1, .max_depth = 2,
+	};
+	struct eventline_retain_clear clr = { .size = sizeof(clr),
+					      .types = 1ULL << 7 };
+	struct eventline_post_entry ent = { .type = 1 };
+	struct eventline_post_batch b = {
+		.size = sizeof(b), .flags = EVENTLINE_POST_RETAIN, .count = 1,
+		.entry_size = sizeof(ent), .entries = (uintptr_t)&ent,
+	};
+	unsigned char buf[8 * TU_REC_SIZE(0)] __attribute__((aligned(8)));
+	unsigned int max = fz.info.max_depth, d, i, nposted = 0;
+	uint64_t id, seq, ts1 = 0, want;
+	uint16_t depths[64];
+	const struct eventline_record *rec;
+	int ctl, own, pst, reg, filt, late, n;
+
+	if (max + 4 > TU_ARRAY_SIZE(depths))
+		return;
+	ctl = tu_open_ctl();
+	own = ASSERT_OK(tu_line_create(ctl, NULL, 0600, EVENTLINE_FD_CLOEXEC,
+				       &id));
+	pst = ASSERT_OK(tu_line_open(ctl, id, NULL, EVENTLINE_FD_CLOEXEC));
+	reg = ASSERT_OK(tu_register_create(ctl, 64, EVENTLINE_FD_CLOEXEC |
+							EVENTLINE_FD_NONBLOCK));
+	filt = ASSERT_OK(tu_ioctl(ctl, EVENTLINE_IOC_REGISTER_CREATE, &rc));
+	EXPECT_OK(tu_subscribe(reg, id, NULL));
+	EXPECT_OK(tu_subscribe(filt, id, NULL));
+
+	/* Handling nothing: top-level; the retained event of type 7. */
+	EXPECT_EQ(read(reg, buf, sizeof(buf)), -1);
+	EXPECT_OK(fz_oracle_post(own, 7, EVENTLINE_POST_RETAIN, 0, &seq));
+	EXPECT_EQ(seq, 1);
+	depths[nposted++] = 0;
+	for (d = 0; d <= max; d++) {
+		n = fz_read_one(reg, buf, sizeof(buf), &rec);
+		EXPECT_EQ(n, TU_REC_SIZE(0));
+		if (n != (int)TU_REC_SIZE(0))
+			break;
+		EXPECT_EQ(rec->seq, d + 1);
+		EXPECT_EQ(rec->depth, d);
+		EXPECT_EQ(rec->flags, 0);
+		if (!d)
+			ts1 = rec->timestamp_ns;
+		if (d == max) {
+			EXPECT_RET(fz_oracle_post(pst, 1, 0, 0, &seq), ELOOP);
+			/* A shallower parent does not make it shallower. */
+			EXPECT_RET(fz_oracle_post(own, 1, EVENTLINE_POST_PARENT,
+						  0, &seq), ELOOP);
+			break;
+		}
+		EXPECT_OK(fz_oracle_post(d % 2 ? pst : own, 1, 0, 0, &seq));
+		EXPECT_EQ(seq, d + 2);
+		depths[nposted++] = d + 1;
+	}
+	/* Drained: handling nothing, posts are top-level again. */
+	EXPECT_EQ(read(reg, buf, sizeof(buf)), -1);
+	EXPECT_EQ(errno, EAGAIN);
+	EXPECT_OK(fz_oracle_post(own, 2, EVENTLINE_POST_PARENT, max - 1,
+				 &seq));
+	EXPECT_EQ(seq, nposted + 1);
+	depths[nposted++] = max;
+	EXPECT_RET(fz_oracle_post(own, 2, EVENTLINE_POST_PARENT, max, &seq),
+		   ELOOP);
+	EXPECT_RET(fz_oracle_post(own, 2, 0, 1, &seq), EINVAL);
+	EXPECT_OK(fz_oracle_post(pst, 3, 0, 0, &seq));
+	EXPECT_EQ(seq, nposted + 1);
+	depths[nposted++] = 0;
+	n = fz_read_one(reg, buf, sizeof(buf), &rec);
+	EXPECT_EQ(n, 2 * TU_REC_SIZE(0));
+	if (n == (int)(2 * TU_REC_SIZE(0))) {
+		EXPECT_EQ(rec->depth, max);
+		EXPECT_EQ(((const struct eventline_record *)
+			   (buf + TU_REC_SIZE(0)))->depth, 0);
+	}
+	/* Handling max_depth now. */
+	EXPECT_RET(fz_oracle_post(own, 2, 0, 0, &seq), ELOOP);
+
+	/* The filtered register: exactly the posts of depth 1 and 2. */
+	n = read(filt, buf, sizeof(buf));
+	for (i = 0, want = 0; i < nposted; i++)
+		want += depths[i] >= 1 && depths[i] <= 2;
+	EXPECT_EQ(n, (int)(want * TU_REC_SIZE(0)));
+	for (i = 0, rec = (const void *)buf; n > 0 && i < nposted; i++) {
+		if (depths[i] < 1 || depths[i] > 2)
+			continue;
+		EXPECT_EQ(rec->seq, i + 1);
+		EXPECT_EQ(rec->depth, depths[i]);
+		rec = (const void *)((const unsigned char *)rec + rec->size);
+	}
+
+	/* A later subscriber: the retained event first. */
+	late = ASSERT_OK(tu_register_create(ctl, 8, EVENTLINE_FD_CLOEXEC |
+							EVENTLINE_FD_NONBLOCK));
+	EXPECT_OK(tu_subscribe(late, id, NULL));
+	EXPECT_EQ(read(reg, buf, sizeof(buf)), -1);	/* handling: none */
+	EXPECT_OK(fz_oracle_post(own, 4, 0, 0, &seq));
+	n = fz_read_one(late, buf, sizeof(buf), &rec);
+	EXPECT_EQ(n, 2 * TU_REC_SIZE(0));
+	if (n == (int)(2 * TU_REC_SIZE(0))) {
+		EXPECT_EQ(rec->seq, 1);
+		EXPECT_EQ(rec->type, 7);
+		EXPECT_EQ(rec->depth, 0);
+		EXPECT_EQ(rec->flags, EVENTLINE_RECORD_RETAINED);
+		EXPECT_EQ(rec->timestamp_ns, ts1);
+		rec = (const void *)(buf + TU_REC_SIZE(0));
+		EXPECT_EQ(rec->seq, seq);
+		EXPECT_EQ(rec->flags, 0);
+	}
+	close(late);
+
+	EXPECT_RET(tu_ioctl(own, EVENTLINE_IOC_POST_BATCH, &b), EINVAL);
+	EXPECT_RET(tu_ioctl(pst, EVENTLINE_IOC_RETAIN_CLEAR, &clr), ENOTTY);
+	EXPECT_RET(tu_ioctl(reg, EVENTLINE_IOC_RETAIN_CLEAR, &clr), ENOTTY);
+	EXPECT_RET(tu_ioctl(ctl, EVENTLINE_IOC_RETAIN_CLEAR, &clr), ENOTTY);
+	EXPECT_EQ(tu_ioctl(own, EVENTLINE_IOC_RETAIN_CLEAR, &clr), 1);
+	EXPECT_EQ(tu_ioctl(own, EVENTLINE_IOC_RETAIN_CLEAR, &clr), 0);
+	late = ASSERT_OK(tu_register_create(ctl, 8, EVENTLINE_FD_CLOEXEC |
+							EVENTLINE_FD_NONBLOCK));
+	EXPECT_OK(tu_subscribe(late, id, NULL));
+	EXPECT_EQ(read(late, buf, sizeof(buf)), -1);
+	EXPECT_EQ(errno, EAGAIN);
+
+	close(late);
+	close(filt);
+	close(reg);
+	close(pst);
+	close(own);
+	close(ctl);
+}
+
 /*
  * A known sequence, checked exactly: whatever the fuzzing did before, a
  * fresh line and register must behave as the header says.  Covers post
@@ -3529,8 +4107,9 @@ static void fz_oracle(void)
 	unsigned char *buf, *payload;
 	char name[EVENTLINE_NAME_MAX];
 	int ctl, own, pst, reg, n;
-	uint64_t id, seq, lost;
+	uint64_t id, seq, lost, t0;
 	struct pollfd pfd;
+	bool choke_ok;
 
 	fz_reap(true);
 	fz_cur.what = "sanity-oracle";
@@ -3561,12 +4140,19 @@ static void fz_oracle(void)
 	EXPECT_EQ(errno, EAGAIN);
 
 	/* qlen fit, two more are lost and counted. */
+	t0 = tu_now_ns();
 	for (i = 0; i < 6; i++) {
 		tu_fill(payload, lens[i], i + fz.oracle_seq);
 		EXPECT_OK(tu_post(i % 2 ? pst : own, i, payload, lens[i],
 				  &seq));
 		EXPECT_EQ(seq, i + 1);
 	}
+	/*
+	 * The queue stood at or above its choke mark from the third post
+	 * on: a guest slow enough to spend choke_msec on these posts may
+	 * have earned the register a CHOKE record, after the 4th event.
+	 */
+	choke_ok = tu_now_ns() - t0 >= (uint64_t)fz.choke_msec * 1000000;
 	for (i = 0; i < qlen; i++) {
 		n = fz_read_one(reg, buf, TU_REC_SIZE(lens[i]), &rec);
 		EXPECT_EQ(n, TU_REC_SIZE(lens[i]));
@@ -3576,6 +4162,16 @@ static void fz_oracle(void)
 		tu_check_line_record(rec, id, i, i + 1, payload, lens[i]);
 	}
 	n = fz_read_one(reg, buf, cap, &rec);
+	if (choke_ok && n == TU_REC_SIZE(sizeof(struct eventline_choke)) &&
+	    rec->category == EVENTLINE_CAT_META &&
+	    rec->type == EVENTLINE_META_CHOKE) {
+		struct eventline_choke c;
+
+		memcpy(&c, tu_payload(rec), sizeof(c));
+		EXPECT_EQ(c.queue_len, qlen);
+		EXPECT_EQ(c.queued, qlen);
+		n = fz_read_one(reg, buf, cap, &rec);
+	}
 	EXPECT_EQ(n, TU_REC_SIZE(sizeof(struct eventline_overflow)));
 	if (n > 0) {
 		tu_check_meta_record(rec, EVENTLINE_META_OVERFLOW, 0);
@@ -3639,6 +4235,9 @@ static void fz_oracle(void)
 	free(buf);
 	free(payload);
 	fz_oracle_evict();
+	fz_oracle_nest();
+	/* Its reads left this thread handling what they returned. */
+	fz.handling = FZ_NEST_UNKNOWN;
 }
 
 /* ------------------------------------------------------------------ */
@@ -3684,6 +4283,8 @@ static void fz_run(unsigned long ops, bool may_fork)
 			fz_op_mmap();
 		else if (r < 972)
 			fz_op_uring();
+		else if (r < 990)
+			fz_op_traffic();
 		else
 			/* Keep lines and registers around to work on. */
 			fz_op_ioctl();
@@ -3760,6 +4361,17 @@ static void fz_case(const char *name, unsigned int share, bool nobody,
 
 	fz_signals();
 	tu_info(&fz.info);
+	fz.handling = FZ_NEST_NONE;
+	{
+		long long v;
+
+		if (!tu_read_ll("/sys/module/eventline/parameters/choke_percent",
+				&v))
+			fz.choke_percent = v;
+		if (!tu_read_ll("/sys/module/eventline/parameters/choke_msec",
+				&v))
+			fz.choke_msec = v;
+	}
 	if (nobody)
 		tu_drop_privs(TU_NOBODY, TU_NOBODY);
 	fz_start_watchdog();

@@ -212,6 +212,75 @@ struct eventline_choke {
 /* Why a subscription was demoted (eventline_demotion.reason). */
 #define EVENTLINE_DEMOTE_OVERFLOW	1	/* it overflowed repeatedly */
 #define EVENTLINE_DEMOTE_REVOKED	2	/* the owner lowered its grant */
+#define EVENTLINE_DEMOTE_TIMEOUT	3	/* a stage missed deadlines repeatedly */
+
+/*
+ * Mutating stages
+ * ---------------
+ * The owner grants mutate permission to a subscription (GRANT with
+ * EVENTLINE_GRANT_MUTATE), and it becomes a *stage*: from the next event
+ * on, an event reaches the registers after the stage in the chain only
+ * once the stage has answered it with EVENTLINE_IOC_MUTATE: forward it
+ * unchanged, forward a new payload and type, or drop it.  Registers before
+ * the stage see the original; registers after it see what it forwarded.
+ * Records a stage must answer carry EVENTLINE_RECORD_STAGE; records whose
+ * payload stages changed carry EVENTLINE_RECORD_MUTATED and, in
+ * @mutations, how many stages changed it.
+ *
+ * A stage answers in order; an event it has not answered holds back later
+ * ones only at that stage, and every register still receives a line's
+ * events in post order.  An event the stage leaves unanswered for the
+ * line's stage timeout (EVENTLINE_IOC_LINE_CONFIG; module parameter
+ * stage_timeout_ms, default 1000) goes on unmodified and its late answer
+ * gets -ETIMEDOUT; demote_timeouts misses in a row (default 3) demote the
+ * stage (EVENTLINE_DEMOTE_TIMEOUT).  A stage whose register does not have
+ * room for the record misses it the same way.
+ *
+ * Events wait for stages in the line's staging ring: a post never waits
+ * for a stage, but a stage that is slow to answer fills the staging ring,
+ * and posters then wait for room (or get -EAGAIN) as for any slow
+ * delivery, at most for the stage timeout.  A stage that loses its grant,
+ * unsubscribes, is evicted or released, and a line that closes, let every
+ * event waiting for them go on: nothing is lost, nothing hangs.  Replaced
+ * payloads obey max_payload and are charged to the stage's process.
+ */
+#define EVENTLINE_GRANT_MUTATE		(1U << 0)	/* GRANT: make it a stage */
+
+/* eventline_mutate.action */
+#define EVENTLINE_MUTATE_FORWARD	0	/* unchanged */
+#define EVENTLINE_MUTATE_REPLACE	1	/* with type, payload */
+#define EVENTLINE_MUTATE_DROP		2	/* no register after it gets it */
+
+/**
+ * struct eventline_mutate - EVENTLINE_IOC_MUTATE (register fd of a stage)
+ * @size:	in: sizeof(struct eventline_mutate)
+ * @flags:	in: must be 0
+ * @line_id:	in: the line
+ * @seq:	in: the event answered: the oldest the stage has not answered
+ * @action:	in: EVENTLINE_MUTATE_*
+ * @type:	in: REPLACE: the new type, 0..EVENTLINE_TYPE_MAX; else 0
+ * @__reserved:	must be 0
+ * @payload_len: in: REPLACE: bytes at @payload, at most max_payload; else 0
+ * @__reserved2: must be 0
+ * @payload:	in: REPLACE: user pointer to the new payload; else 0
+ *
+ * Errors: -ENOENT the register is not a stage of the line; -EINVAL bad
+ * action or fields, or @seq is not the oldest event given to the stage
+ * and not answered yet; -ETIMEDOUT the event has already gone on (its
+ * deadline passed, or the stage was passed over); -EMSGSIZE; -ENOMEM.
+ */
+struct eventline_mutate {
+	__u32 size;
+	__u32 flags;
+	__u64 line_id;
+	__u64 seq;
+	__u32 action;
+	__u16 type;
+	__u16 __reserved;
+	__u32 payload_len;
+	__u32 __reserved2;
+	__u64 payload;
+};
 
 /* Payload of an EVENTLINE_META_DEMOTED record; line_id says which line. */
 struct eventline_demotion {
@@ -285,6 +354,8 @@ struct eventline_demotion {
 
 /* Bits of eventline_record.flags. */
 #define EVENTLINE_RECORD_RETAINED	(1U << 0)	/* a retained event, given on subscribe */
+#define EVENTLINE_RECORD_STAGE		(1U << 1)	/* answer with EVENTLINE_IOC_MUTATE */
+#define EVENTLINE_RECORD_MUTATED	(1U << 2)	/* a stage changed the payload */
 
 /*
  * Line modes are permission bits like a file's (0644, 0600, ...): owner,
@@ -330,7 +401,7 @@ struct eventline_demotion {
  * @demote_overflows:	out: overflow episodes after which a subscription
  *			is demoted
  * @max_depth:		out: the deepest nesting a post may have
- * @__reserved2:	out: 0
+ * @stage_timeout_ms:	out: a new line's stage timeout
  *
  * A caller compiled against an older header passes a smaller size and gets
  * the fields its size covers.
@@ -368,7 +439,7 @@ struct eventline_info {
 	__s32 priority_ceiling;
 	__u32 demote_overflows;
 	__u32 max_depth;
-	__u32 __reserved2;
+	__u32 stage_timeout_ms;
 };
 
 /**
@@ -501,6 +572,7 @@ struct eventline_line_info {
 #define EVENTLINE_SUB_MINE		(1U << 1)	/* held by the caller's register */
 #define EVENTLINE_SUB_HIDDEN		(1U << 2)	/* uid, pid withheld */
 #define EVENTLINE_SUB_NICE		(1U << 3)	/* priority by CAP_SYS_NICE */
+#define EVENTLINE_SUB_STAGE		(1U << 4)	/* may mutate: a stage */
 
 /**
  * struct eventline_sub_info - one subscription, as EVENTLINE_IOC_LINE_SUBS
@@ -519,6 +591,10 @@ struct eventline_line_info {
  * @lost:	events of this line its register had no room for
  * @overflows:	overflow episodes charged to it since its priority was set
  * @demotions:	times the kernel demoted it
+ * @forwarded:	(stages) events answered FORWARD
+ * @mutated:	(stages) events answered REPLACE
+ * @dropped:	(stages) events answered DROP
+ * @timed_out:	(stages) events that went on unanswered
  *
  * Seen by the owner, every field is filled in.  Seen by a subscriber, uid
  * and pid of other uids' subscriptions read 0 with EVENTLINE_SUB_HIDDEN.
@@ -535,6 +611,10 @@ struct eventline_sub_info {
 	__u64 lost;
 	__u32 overflows;
 	__u32 demotions;
+	__u32 forwarded;
+	__u32 mutated;
+	__u32 dropped;
+	__u32 timed_out;
 };
 
 /**
@@ -620,7 +700,8 @@ struct eventline_priority {
 /**
  * struct eventline_grant - EVENTLINE_IOC_GRANT (line owner fd)
  * @size:	in: sizeof(struct eventline_grant)
- * @flags:	in: must be 0
+ * @flags:	in: EVENTLINE_GRANT_MUTATE to make it a stage (without it, a
+ *		stage stops being one)
  * @sub_id:	in: from EVENTLINE_IOC_LINE_SUBS
  * @max_priority: in: the highest priority the subscription may take,
  *		EVENTLINE_PRIORITY_MIN (nothing above the ceiling) to
@@ -628,7 +709,8 @@ struct eventline_priority {
  * @__reserved:	must be 0
  * @expected_rev: in: 0, or the chain revision the caller acts on
  *
- * Grants take effect on the subscription's next request.  Lowering a grant
+ * Priority grants take effect on the subscription's next request; mutate
+ * permission at once, for the events posted after.  Lowering a grant
  * that the subscription's priority depends on demotes it
  * (EVENTLINE_DEMOTE_REVOKED).
  *
@@ -665,9 +747,11 @@ struct eventline_retain_clear {
  * @flags:	in: must be 0
  * @priority_ceiling: in: the highest priority anyone may take without a
  *		grant, EVENTLINE_PRIORITY_MIN to EVENTLINE_PRIORITY_MAX
- * @__reserved:	must be 0
+ * @stage_timeout_ms: in: how long a stage may take to answer an event,
+ *		1..60000, or 0 to leave it as it is
  *
- * Applies to requests from now on: priorities granted before stand.
+ * The ceiling applies to requests from now on: priorities granted before
+ * stand.  The timeout applies to events given to stages from now on.
  *
  * Errors: -EINVAL out of range.
  */
@@ -675,7 +759,7 @@ struct eventline_line_config {
 	__u32 size;
 	__u32 flags;
 	__s32 priority_ceiling;
-	__u32 __reserved;
+	__u32 stage_timeout_ms;
 };
 
 /**
@@ -851,6 +935,7 @@ struct eventline_post_batch {
  *		  creator (overflowuid when unmapped); for LINE_CLOSED and
  *		  EVICTED the line's owner, for OVERFLOW 0
  * @payload_len:  bytes of payload following this header
+ * @mutations:	  stages that changed the payload before this register
  * @__reserved1: 0
  */
 struct eventline_record {
@@ -866,7 +951,8 @@ struct eventline_record {
 	__u32 pid;
 	__u32 uid;
 	__u32 payload_len;
-	__u32 __reserved1;
+	__u16 mutations;
+	__u16 __reserved1;
 };
 
 /*
@@ -961,6 +1047,7 @@ struct eventline_ring_producer {
 #define EVENTLINE_IOC_GRANT		_IO(EVENTLINE_IOC_MAGIC, 0x16)
 #define EVENTLINE_IOC_LINE_CONFIG	_IO(EVENTLINE_IOC_MAGIC, 0x17)
 #define EVENTLINE_IOC_RETAIN_CLEAR	_IO(EVENTLINE_IOC_MAGIC, 0x18)
+#define EVENTLINE_IOC_MUTATE		_IO(EVENTLINE_IOC_MAGIC, 0x19)
 #define EVENTLINE_IOC_POST		_IO(EVENTLINE_IOC_MAGIC, 0x20)
 #define EVENTLINE_IOC_POST_BATCH	_IO(EVENTLINE_IOC_MAGIC, 0x21)
 
@@ -981,5 +1068,6 @@ struct eventline_ring_producer {
 #define EVENTLINE_GRANT_SIZE_VER0		32
 #define EVENTLINE_LINE_CONFIG_SIZE_VER0		16
 #define EVENTLINE_RETAIN_CLEAR_SIZE_VER0	16
+#define EVENTLINE_MUTATE_SIZE_VER0		48
 
 #endif /* _UAPI_LINUX_EVENTLINE_H */
