@@ -739,7 +739,7 @@ static void test_ceiling(void)
 		EXPECT_RET(tu_ioctl(owner, EVENTLINE_IOC_LINE_CONFIG, &c),
 			   EINVAL);
 		c.flags = 0;
-		c.__reserved = 1;
+		c.stage_timeout_ms = 60001;	/* above the ceiling */
 		EXPECT_RET(tu_ioctl(owner, EVENTLINE_IOC_LINE_CONFIG, &c),
 			   EINVAL);
 	}
@@ -860,7 +860,7 @@ static void test_owner_grant(void)
 	EXPECT_RET(grant(other, sub_id, 700, 0), ENOENT);
 	{
 		struct eventline_grant g = {
-			.size = sizeof(g), .flags = 1, .sub_id = sub_id,
+			.size = sizeof(g), .flags = 1U << 31, .sub_id = sub_id,
 			.max_priority = 700,
 		};
 

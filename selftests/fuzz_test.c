@@ -173,7 +173,7 @@ struct fz_stats {
 	unsigned long oracles;
 	unsigned long children;
 	unsigned long ok;
-	unsigned long ok_cmd[15];	/* successes per fz_cmds[] entry */
+	unsigned long ok_cmd[16];	/* successes per fz_cmds[] entry */
 	unsigned long records;		/* records read and checked */
 	unsigned long maps, scribbles;	/* mmaps that worked, consumer moves */
 	unsigned long cqes;		/* uring_cmd completions */
@@ -504,6 +504,13 @@ static const struct fz_cmd fz_cmds[] = {
 	{ "RETAIN_CLEAR", EVENTLINE_IOC_RETAIN_CLEAR, K(FZ_OWNER),
 	  sizeof(struct eventline_retain_clear),
 	  EVENTLINE_RETAIN_CLEAR_SIZE_VER0, 0, 0, 0, 0, 0 },
+	/*
+	 * ENOENT: not a stage of the line; EINVAL: an event not given to it
+	 * or answered already; ETIMEDOUT: it went on.
+	 */
+	{ "MUTATE", EVENTLINE_IOC_MUTATE, K(FZ_REG),
+	  sizeof(struct eventline_mutate), EVENTLINE_MUTATE_SIZE_VER0,
+	  FZ_E(ENOENT) | FZ_E(EINVAL) | FZ_E(ETIMEDOUT), 0, 0, 0, 0 },
 };
 
 enum {
@@ -522,6 +529,7 @@ enum {
 	FZ_GRANT,
 	FZ_LINE_CONFIG,
 	FZ_RETAIN_CLEAR,
+	FZ_MUTATE,
 	FZ_NCMDS,
 };
 
@@ -1083,9 +1091,26 @@ static void fz_build_valid(unsigned int c, void *buf)
 		struct eventline_grant *a = buf;
 
 		a->size = sizeof(*a);
+		/* Now and then a stage, and now and then one no more. */
+		a->flags = fz_chance(20) ? EVENTLINE_GRANT_MUTATE : 0;
 		a->sub_id = fz_pick_sub_id();
 		a->max_priority = fz_priority();
 		a->expected_rev = fz_expected_rev();
+		break;
+	}
+	case FZ_MUTATE: {
+		struct eventline_mutate *a = buf;
+
+		a->size = sizeof(*a);
+		a->line_id = fz_pick_reg_line();
+		a->seq = fz_below(64);
+		a->action = fz_below(3);
+		if (a->action == EVENTLINE_MUTATE_REPLACE) {
+			a->type = fz_below(EVENTLINE_TYPE_MAX + 1);
+			a->payload_len = fz_below(64);
+			a->payload = (uintptr_t)fz.rw +
+				     fz_below(fz.pg - a->payload_len + 1);
+		}
 		break;
 	}
 	case FZ_RETAIN_CLEAR: {
@@ -1475,6 +1500,9 @@ static void fz_mutate(unsigned int ci, struct fz_arg *a)
 		case FZ_POST_BATCH:
 			/* The header gives a batch only POST_PARENT. */
 			valid = fz.info.post_flags & EVENTLINE_POST_PARENT;
+			break;
+		case FZ_GRANT:
+			valid = EVENTLINE_GRANT_MUTATE;
 			break;
 		}
 		do

@@ -99,7 +99,8 @@ static void test_info_fields(void)
 	EXPECT_GE(info.demote_overflows, 1);
 	expect_param("priority_ceiling", info.priority_ceiling);
 	expect_param("demote_overflows", info.demote_overflows);
-	EXPECT_EQ(info.__reserved2, 0);
+	expect_param("max_depth", info.max_depth);
+	expect_param("stage_timeout_ms", info.stage_timeout_ms);
 
 	tap_diag("limits: lines/user %u, registers/line %u, payload %u, "
 		 "queue %u (default %u)", info.max_lines_per_user,

@@ -55,7 +55,10 @@ _Static_assert(offsetof(struct eventline_line_ref, priority) ==
 	       EVENTLINE_LINE_REF_SIZE_VER0 + 4, "line_ref priority");
 _Static_assert(sizeof(struct eventline_line_info) ==
 	       EVENTLINE_LINE_INFO_SIZE_VER0, "line_info");
-_Static_assert(sizeof(struct eventline_sub_info) == 56, "sub_info");
+_Static_assert(sizeof(struct eventline_sub_info) == 72, "sub_info");
+_Static_assert(sizeof(struct eventline_mutate) ==
+	       EVENTLINE_MUTATE_SIZE_VER0, "mutate");
+_Static_assert(sizeof(struct eventline_choke) == 16, "choke");
 _Static_assert(sizeof(struct eventline_line_subs) == 40, "line_subs");
 _Static_assert(sizeof(struct eventline_evict) == 24, "evict");
 _Static_assert(sizeof(struct eventline_priority) ==
@@ -106,6 +109,12 @@ static uint32_t flags_none(const struct abi_ctx *c)
 {
 	(void)c;
 	return 0;
+}
+
+static uint32_t flags_grant(const struct abi_ctx *c)
+{
+	(void)c;
+	return EVENTLINE_GRANT_MUTATE;
 }
 
 static uint32_t flags_line_create(const struct abi_ctx *c)
@@ -536,7 +545,7 @@ static const struct abi_cmd abi_cmds[] = {
 		.kinds = 1 << FD_OWNER,
 		.ver0 = EVENTLINE_GRANT_SIZE_VER0,
 		.size = sizeof(struct eventline_grant),
-		.valid_flags = flags_none,
+		.valid_flags = flags_grant,
 		.rsv_off = { offsetof(struct eventline_grant, __reserved) },
 		.rsv_len = { sizeof(((struct eventline_grant *)0)->__reserved) },
 		.prep = prep_grant, .undo = undo_evict_reg_sub,
@@ -556,8 +565,6 @@ static const struct abi_cmd abi_cmds[] = {
 		.ver0 = EVENTLINE_LINE_CONFIG_SIZE_VER0,
 		.size = sizeof(struct eventline_line_config),
 		.valid_flags = flags_none,
-		.rsv_off = { offsetof(struct eventline_line_config, __reserved) },
-		.rsv_len = { sizeof(((struct eventline_line_config *)0)->__reserved) },
 		.prep = prep_line_config, .undo = undo_nothing,
 	},
 };

@@ -310,7 +310,7 @@ static void test_info(void)
 	tu_get_info(ctl, &info);
 	EXPECT_EQ(info.size, 128);
 	EXPECT_GE(info.max_depth, 1);
-	EXPECT_EQ(info.__reserved2, 0);
+	EXPECT_GT(info.stage_timeout_ms, 0);
 	EXPECT_TRUE(info.post_flags & EVENTLINE_POST_PARENT);
 	EXPECT_TRUE(info.register_flags & EVENTLINE_REGISTER_DEPTH_FILTER);
 	if (!tu_read_ll("/sys/module/eventline/parameters/max_depth", &param))
