@@ -2666,8 +2666,18 @@ static void fz_check_line_extra(const struct eventline_record *h,
 		fz_report("line %llu seq %llu: depth %u, posted at depth %u",
 			  (unsigned long long)h->line_id,
 			  (unsigned long long)h->seq, h->depth, d->depth);
-	if (h->flags & ~EVENTLINE_RECORD_RETAINED) {
+	/*
+	 * A stage's records ask for an answer; what stages changed says
+	 * so, and by how many.
+	 */
+	if (h->flags & ~(EVENTLINE_RECORD_RETAINED | EVENTLINE_RECORD_STAGE |
+			 EVENTLINE_RECORD_MUTATED)) {
 		fz_report("LINE record with flags %#x", h->flags);
+		return;
+	}
+	if (!(h->flags & EVENTLINE_RECORD_MUTATED) != !h->mutations) {
+		fz_report("LINE record with flags %#x, mutations %u", h->flags,
+			  h->mutations);
 		return;
 	}
 	if (!(h->flags & EVENTLINE_RECORD_RETAINED)) {
