@@ -21,7 +21,13 @@
  * A, B and C drain their queues one after another.  Each subscriber checks
  * every record against what the owner posted; anything unexpected ends the
  * demo with a message and a non-zero exit status.
+ *
+ * Then the demo becomes the factory example (factory.c, installed next to
+ * it): a line whose chain has priorities granted by its owner, two
+ * mutating stages and a stage passed over at its deadline.  Its exit
+ * status is the demo's.
  */
+#include <limits.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -328,6 +334,28 @@ static void give_turn(struct sub *sub, int wait_exit)
 		owner_fail("subscriber failed", 0);
 }
 
+/* Replace this program with "factory" from the same directory. */
+static int run_factory(void)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	char *slash;
+
+	n = readlink("/proc/self/exe", path, sizeof(path) - sizeof("factory"));
+	if (n < 0)
+		die_err("demo", "find our own directory", -errno);
+	path[n] = '\0';
+	slash = strrchr(path, '/');
+	if (!slash)
+		fail("owner", "no directory in /proc/self/exe");
+	strcpy(slash + 1, "factory");
+	printf("\ndemo: part two, the factory line (%s)\n", path);
+	fflush(stdout);
+	execl(path, "factory", (char *)NULL);
+	die_err("demo", "run the factory", -errno);
+	return 1;
+}
+
 int main(void)
 {
 	struct el_line_opts line_opts = {
@@ -402,5 +430,5 @@ int main(void)
 	for (i = 0; i < NSUBS; i++)
 		give_turn(&subs[i], 1);
 	printf("demo: all subscribers saw what was posted\n");
-	return 0;
+	return run_factory();
 }

@@ -9,7 +9,11 @@
  * by kernel code, so that a line someone else made under the expected name
  * is not trusted.  -p asks for a place in the line's chain (see "The
  * chain" in <linux/eventline.h>) and says what was granted; a later
- * demotion is printed as it arrives.
+ * demotion is printed as it arrives, and so is a CHOKE record when elcat
+ * cannot keep up.  Events that stages before elcat replaced are marked
+ * "mutated" with the number of stages; if the owner makes elcat itself a
+ * stage, it marks the events it is given "stage" and forwards them
+ * unchanged, so that it never holds the line up.
  */
 #include <getopt.h>
 #include <stdbool.h>
@@ -43,6 +47,8 @@ static const char *demote_reason(uint32_t reason)
 		return "it overflowed repeatedly";
 	case EVENTLINE_DEMOTE_REVOKED:
 		return "the owner lowered its grant";
+	case EVENTLINE_DEMOTE_TIMEOUT:
+		return "as a stage it missed its deadlines";
 	default:
 		return "unknown reason";
 	}
@@ -51,6 +57,7 @@ static const char *demote_reason(uint32_t reason)
 static void print_record(const struct el_record *rec)
 {
 	struct eventline_demotion dem;
+	struct eventline_choke choke;
 	uint64_t lost;
 
 	printf("%llu.%09llu %s type %u line %llu seq %llu depth %u pid %u uid %u",
@@ -61,11 +68,19 @@ static void print_record(const struct el_record *rec)
 	       rec->depth, rec->pid, rec->uid);
 	if (rec->flags & EVENTLINE_RECORD_RETAINED)
 		printf(" retained");
+	if (rec->flags & EVENTLINE_RECORD_STAGE)
+		printf(" stage");
+	if (rec->flags & EVENTLINE_RECORD_MUTATED)
+		printf(" mutated x%u", rec->mutations);
 	if (el_record_overflow_lost(rec, &lost) == 0)
 		printf(" overflow: %llu lost", (unsigned long long)lost);
 	else if (el_record_demotion(rec, &dem) == 0)
 		printf(" demoted: priority %d -> %d, %s", dem.old_priority,
 		       dem.new_priority, demote_reason(dem.reason));
+	else if (el_record_choke(rec, &choke) == 0)
+		printf(" choke: %u of %u queued, %u events/s in, %u/s read",
+		       choke.queued, choke.queue_len, choke.arrival_rate,
+		       choke.drain_rate);
 	else if (rec->category == EVENTLINE_CAT_META &&
 		 rec->type == EVENTLINE_META_LINE_CLOSED)
 		printf(" line closed");
@@ -164,6 +179,19 @@ int main(int argc, char **argv)
 		/* Released one by one: a slow terminal holds back no room. */
 		while ((err = el_ring_next(ring, &rec)) == 1) {
 			print_record(&rec);
+			/*
+			 * A stage answers in order; forwarding as soon as
+			 * it is printed keeps the registers after us fed.
+			 * -ETIMEDOUT: it has gone on already, as it was.
+			 */
+			if (rec.category == EVENTLINE_CAT_LINE &&
+			    (rec.flags & EVENTLINE_RECORD_STAGE)) {
+				err = el_mutate(reg, rec.line_id, rec.seq,
+						EVENTLINE_MUTATE_FORWARD, 0,
+						NULL, 0);
+				if (err && err != -ETIMEDOUT && err != -ENOENT)
+					die_err("elcat", "forward", err);
+			}
 			el_ring_consume(ring);
 		}
 		if (err)

@@ -105,17 +105,21 @@ EL_API int el_line_subs(int fd, uint64_t line_id,
 			size_t *total_out, uint64_t *rev_out);
 /*
  * Since 0.3, on the owner fd only: evict a subscription, and set the
- * highest priority one may take.  @expected_rev 0, or the revision
- * el_line_subs() gave: -ESTALE when the chain has changed since.
+ * highest priority one may take and, with @flags EVENTLINE_GRANT_MUTATE,
+ * make it a stage (without it, a stage stops being one).  @expected_rev
+ * 0, or the revision el_line_subs() gave: -ESTALE when the chain has
+ * changed since.
  */
 EL_API int el_evict(int owner_fd, uint64_t sub_id, uint64_t expected_rev);
 EL_API int el_grant(int owner_fd, uint64_t sub_id, int32_t max_priority,
-		    uint64_t expected_rev);
+		    uint32_t flags, uint64_t expected_rev);
 /*
  * Since 0.3, on the owner fd only: the highest priority anyone may take
- * without a grant, for requests from now on.
+ * without a grant, for requests from now on, and how long a stage may take
+ * to answer an event (milliseconds, 1..60000; 0 leaves it as it is).
  */
-EL_API int el_line_config(int owner_fd, int32_t priority_ceiling);
+EL_API int el_line_config(int owner_fd, int32_t priority_ceiling,
+			  uint32_t stage_timeout_ms);
 EL_API int el_post(int line_fd, uint16_t type, const void *payload, size_t len,
 		   uint64_t *seq_out);
 
@@ -171,6 +175,16 @@ EL_API int el_subscribe_opts(int reg_fd, const char *name, uint64_t id,
  */
 EL_API int el_priority(int reg_fd, uint64_t line_id, int32_t priority,
 		       uint64_t expected_rev, int32_t *granted);
+/*
+ * Since 0.3, on the register fd of a stage: answer event @seq of line
+ * @line_id, the oldest it was given (EVENTLINE_RECORD_STAGE) and has not
+ * answered.  @action EVENTLINE_MUTATE_FORWARD or _DROP take no @type and
+ * no payload; EVENTLINE_MUTATE_REPLACE forwards @type and the @len bytes
+ * at @payload instead.  -ETIMEDOUT: the event went on without the answer.
+ */
+EL_API int el_mutate(int reg_fd, uint64_t line_id, uint64_t seq,
+		     uint32_t action, uint16_t type, const void *payload,
+		     size_t len);
 EL_API int el_unsubscribe(int reg_fd, uint64_t id);
 EL_API ssize_t el_read(int reg_fd, void *buf, size_t len);
 
@@ -185,6 +199,7 @@ struct el_record {
 	uint16_t type;
 	uint32_t flags;
 	uint16_t depth;
+	uint16_t mutations;	/* since 0.3: stages that changed the payload */
 	uint64_t seq;
 	uint64_t line_id;
 	uint64_t timestamp_ns;
@@ -208,6 +223,9 @@ EL_API int el_record_overflow_lost(const struct el_record *rec, uint64_t *lost);
 /* Since 0.3: the payload of an EVENTLINE_META_DEMOTED record. */
 EL_API int el_record_demotion(const struct el_record *rec,
 			      struct eventline_demotion *demotion);
+/* Since 0.3: the payload of an EVENTLINE_META_CHOKE record. */
+EL_API int el_record_choke(const struct el_record *rec,
+			   struct eventline_choke *choke);
 EL_API const char *el_category_name(uint16_t category);
 
 /*

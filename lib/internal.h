@@ -32,6 +32,10 @@ struct el_ctx {
 EL_API int el__info_v0_1(struct el_ctx *ctx, struct eventline_info *info);
 EL_API int el__info_v0_2(struct el_ctx *ctx, struct eventline_info *info);
 EL_API int el__info_v0_3(struct el_ctx *ctx, struct eventline_info *info);
+EL_API ssize_t el__record_encode_v0_1(void *buf, size_t len,
+				      const struct el_record *rec);
+EL_API ssize_t el__record_encode_v0_3(void *buf, size_t len,
+				      const struct el_record *rec);
 
 int el__opts_check(const void *opts, size_t min_sz, size_t known_sz);
 

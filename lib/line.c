@@ -118,7 +118,7 @@ int el_line_info(int fd, uint64_t id, struct eventline_line_info *out)
  * entry_size bytes of each and zeroes what it does not know.  A larger
  * entry means an array of a different stride: a new version node.
  */
-#define EL_SUB_INFO_SIZE_0_3	56
+#define EL_SUB_INFO_SIZE_0_3	72
 
 _Static_assert(sizeof(struct eventline_sub_info) == EL_SUB_INFO_SIZE_0_3,
 	       "struct eventline_sub_info grew: el_line_subs needs a new version node");
@@ -165,16 +165,17 @@ int el_evict(int owner_fd, uint64_t sub_id, uint64_t expected_rev)
 }
 
 /*
- * Priorities out of range are the kernel's to refuse (-EINVAL), as every
- * other value it alone can judge.
+ * Priorities out of range and unknown flags are the kernel's to refuse
+ * (-EINVAL), as every other value it alone can judge.
  */
 int el_grant(int owner_fd, uint64_t sub_id, int32_t max_priority,
-	     uint64_t expected_rev)
+	     uint32_t flags, uint64_t expected_rev)
 {
 	struct eventline_grant arg;
 
 	memset(&arg, 0, sizeof(arg));
 	arg.size = sizeof(arg);
+	arg.flags = flags;
 	arg.sub_id = sub_id;
 	arg.max_priority = max_priority;
 	arg.expected_rev = expected_rev;
@@ -183,13 +184,16 @@ int el_grant(int owner_fd, uint64_t sub_id, int32_t max_priority,
 	return 0;
 }
 
-int el_line_config(int owner_fd, int32_t priority_ceiling)
+/* The ceiling is always set; a stage timeout of 0 leaves it as it is. */
+int el_line_config(int owner_fd, int32_t priority_ceiling,
+		   uint32_t stage_timeout_ms)
 {
 	struct eventline_line_config arg;
 
 	memset(&arg, 0, sizeof(arg));
 	arg.size = sizeof(arg);
 	arg.priority_ceiling = priority_ceiling;
+	arg.stage_timeout_ms = stage_timeout_ms;
 	if (ioctl(owner_fd, EVENTLINE_IOC_LINE_CONFIG, &arg) < 0)
 		return -errno;
 	return 0;

@@ -12,6 +12,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -26,6 +27,17 @@
  */
 static_assert(sizeof(struct eventline_record) == EVENTLINE_RECORD_SIZE_VER0,
 	      "teach el_record_next() the new eventline_record fields");
+
+/*
+ * struct el_record is the caller's, and el_record_next() writes all of it:
+ * it must keep the size it had in 0.1.  mutations (0.3) took the padding
+ * after depth, which programs built against 0.1 or 0.2 leave undefined;
+ * they keep an el_record_encode() that ignores it (EVENTLINE_0.1).
+ */
+static_assert(sizeof(struct el_record) == 64 &&
+	      offsetof(struct el_record, mutations) == 10 &&
+	      offsetof(struct el_record, seq) == 16,
+	      "struct el_record must keep its 0.1 size and layout");
 
 void el_record_iter_init(struct el_record_iter *it, const void *buf, size_t len)
 {
@@ -66,6 +78,8 @@ int el_record_next(struct el_record_iter *it, struct el_record *rec)
 	rec->type = hdr.type;
 	rec->flags = hdr.flags;
 	rec->depth = hdr.depth;
+	/* Part of __reserved1 before API 3, which kernels wrote as 0. */
+	rec->mutations = hdr.mutations;
 	rec->seq = hdr.seq;
 	rec->line_id = hdr.line_id;
 	rec->timestamp_ns = hdr.timestamp_ns;
@@ -82,7 +96,9 @@ bad:
 	return -EBADMSG;
 }
 
-ssize_t el_record_encode(void *buf, size_t len, const struct el_record *rec)
+EL_SYMVER_DEFAULT(el__record_encode_v0_3, el_record_encode, EVENTLINE_0.3);
+ssize_t el__record_encode_v0_3(void *buf, size_t len,
+			       const struct el_record *rec)
 {
 	struct eventline_record hdr;
 	unsigned char *p = buf;
@@ -103,6 +119,7 @@ ssize_t el_record_encode(void *buf, size_t len, const struct el_record *rec)
 	hdr.type = rec->type;
 	hdr.flags = rec->flags;
 	hdr.depth = rec->depth;
+	hdr.mutations = rec->mutations;
 	hdr.header_size = sizeof(hdr);
 	hdr.seq = rec->seq;
 	hdr.line_id = rec->line_id;
@@ -118,6 +135,20 @@ ssize_t el_record_encode(void *buf, size_t len, const struct el_record *rec)
 	memset(p + sizeof(hdr) + rec->payload_len, 0,
 	       size - sizeof(hdr) - rec->payload_len);
 	return size;
+}
+
+/* A caller built against 0.1 or 0.2: what is now mutations was padding. */
+EL_SYMVER(el__record_encode_v0_1, el_record_encode, EVENTLINE_0.1);
+ssize_t el__record_encode_v0_1(void *buf, size_t len,
+			       const struct el_record *rec)
+{
+	struct el_record r;
+
+	if (!rec)
+		return -EINVAL;
+	r = *rec;
+	r.mutations = 0;
+	return el__record_encode_v0_3(buf, len, &r);
 }
 
 int el_record_overflow_lost(const struct el_record *rec, uint64_t *lost)
@@ -143,6 +174,17 @@ int el_record_demotion(const struct el_record *rec,
 		return -EINVAL;
 	/* A longer payload is a newer kernel's struct: its start is ours. */
 	memcpy(demotion, rec->payload, sizeof(*demotion));
+	return 0;
+}
+
+int el_record_choke(const struct el_record *rec, struct eventline_choke *choke)
+{
+	if (!rec || !choke || rec->category != EVENTLINE_CAT_META ||
+	    rec->type != EVENTLINE_META_CHOKE || !rec->payload ||
+	    rec->payload_len < sizeof(*choke))
+		return -EINVAL;
+	/* A longer payload is a newer kernel's struct: its start is ours. */
+	memcpy(choke, rec->payload, sizeof(*choke));
 	return 0;
 }
 

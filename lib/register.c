@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Registers: creating one, attaching it to lines, asking for a place in
- * their chains and reading its queue.
+ * their chains, answering the events given to a stage and reading its
+ * queue.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -107,6 +109,34 @@ int el_priority(int reg_fd, uint64_t line_id, int32_t priority,
 		*granted = arg.priority;
 	return arg.result == EVENTLINE_PRIORITY_CAPPED ?
 	       EVENTLINE_PRIORITY_CAPPED : 0;
+}
+
+/*
+ * Only what the kernel cannot see is checked here, as for el_post(): a
+ * length its 32-bit field would wrap and a missing payload.  Actions,
+ * types and a payload with FORWARD or DROP are the kernel's to refuse.
+ */
+int el_mutate(int reg_fd, uint64_t line_id, uint64_t seq, uint32_t action,
+	      uint16_t type, const void *payload, size_t len)
+{
+	struct eventline_mutate arg;
+
+	if (len > UINT32_MAX)
+		return -EMSGSIZE;
+	if (!payload && len)
+		return -EINVAL;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.size = sizeof(arg);
+	arg.line_id = line_id;
+	arg.seq = seq;
+	arg.action = action;
+	arg.type = type;
+	arg.payload_len = len;
+	arg.payload = (uintptr_t)payload;
+	if (ioctl(reg_fd, EVENTLINE_IOC_MUTATE, &arg) < 0)
+		return -errno;
+	return 0;
 }
 
 int el_unsubscribe(int reg_fd, uint64_t id)

@@ -296,28 +296,28 @@ out:
 }
 
 /*
- * Take @sub off its line's chain if it is still there.  Events that waited
- * for it as a stage go on at the next walk, which a stage's leaving kicks.
+ * Take @sub off its line's chain if it is still there.  A stage stops
+ * being one first (evl_chain_unstage()), so no walk finds it half gone.
  */
 static void evl_chain_unlink_locked(struct evl_sub *sub)
 {
 	struct evl_line *line = sub->line;
-	bool was_stage = sub->stage;
 
 	lockdep_assert_held(&line->chain_mutex);
 	if (!sub->on_chain)
 		return;
-	if (was_stage)
-		evl_stage_stop(sub);
+	WARN_ON_ONCE(sub->stage);
 	evl_chain_publish(line, evl_chain_copy(line, sub, NULL,
 					       EVL_CHAIN_GFP_NOFAIL), NULL, NULL);
 	sub->on_chain = false;
-	if (was_stage)
-		evl_line_kick(line);
 }
+
+static void evl_chain_unstage(struct evl_sub *sub);
 
 static void evl_chain_unlink(struct evl_sub *sub)
 {
+	if (READ_ONCE(sub->stage))
+		evl_chain_unstage(sub);
 	mutex_lock(&sub->line->chain_mutex);
 	evl_chain_unlink_locked(sub);
 	mutex_unlock(&sub->line->chain_mutex);
@@ -346,14 +346,19 @@ struct evl_sub *evl_chain_find_live(struct evl_register *reg, u64 line_id)
 	return NULL;
 }
 
-/* @sub stops being a stage, for UNSUBSCRIBE; see evl_chain_grant(). */
+/*
+ * @sub stops being a stage as it leaves the chain.  Like a revoked grant
+ * (evl_chain_grant()) this holds the line's deliverer role, so that no walk
+ * is under way: one that had an event wait at the stage must not take a
+ * later one past it.  What waited for it goes on as the role is given back.
+ */
 static void evl_chain_unstage(struct evl_sub *sub)
 {
 	struct evl_line *line = sub->line;
 
 	evl_line_hold(line);
 	mutex_lock(&line->chain_mutex);
-	if (sub->on_chain && sub->stage) {
+	if (sub->stage) {
 		evl_stage_stop(sub);
 		evl_chain_publish(line, evl_chain_copy(line, NULL, NULL,
 						       EVL_CHAIN_GFP_NOFAIL),
@@ -712,11 +717,24 @@ int evl_chain_evict(struct evl_line *line, u64 sub_id, u64 expected_rev)
 	struct evl_sub *sub;
 	int err;
 
-	evl_line_wait_delivered(line);
+	/* A stage answers no more: nothing it holds may make us wait. */
+	evl_line_hold(line);
 	mutex_lock(&line->chain_mutex);
 	err = evl_chain_check_rev(line, expected_rev);
+	sub = err ? NULL : evl_chain_find_id(line, sub_id);
+	if (sub && sub->stage) {
+		evl_stage_stop(sub);
+		evl_chain_publish(line, evl_chain_copy(line, NULL, NULL,
+						       EVL_CHAIN_GFP_NOFAIL),
+				  NULL, NULL);
+	}
+	mutex_unlock(&line->chain_mutex);
+	evl_line_unhold(line);
 	if (err)
-		goto out;
+		return err;
+
+	evl_line_wait_delivered(line);
+	mutex_lock(&line->chain_mutex);
 	sub = evl_chain_find_id(line, sub_id);
 	if (!sub) {
 		err = -ENOENT;

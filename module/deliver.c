@@ -448,7 +448,12 @@ static bool evl_post_may_go(struct evl_line *line, const struct evl_event *evs,
 	bool go;
 
 	raw_spin_lock_irqsave(&line->post_lock, flags);
-	go = line->dead || !line->delivering || evl_stage_fits(line, evs, nr);
+	/*
+	 * The role free with events still staged: they wait for stages, and
+	 * only room will do.
+	 */
+	go = line->dead || evl_stage_fits(line, evs, nr) ||
+	     (!line->delivering && !evl_ring_used(&line->staging));
 	raw_spin_unlock_irqrestore(&line->post_lock, flags);
 	return go;
 }

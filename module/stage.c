@@ -178,7 +178,9 @@ evl_stage_outcome(struct evl_sub *sub, u64 seq, struct evl_progress *pr,
 	spin_lock(&sub->stage_lock);
 	ans = list_first_entry_or_null(&sub->answers, struct evl_answer, node);
 	if (seq <= sub->passed_upto) {
+		/* Gone on in an earlier walk; the answer queued is another's. */
 		out = EVL_STAGE_PASS;
+		ans = NULL;
 	} else if (ans && ans->seq == seq) {
 		list_del(&ans->node);
 		sub->passed_upto = seq;
@@ -318,6 +320,7 @@ long evl_stage_mutate(struct evl_register *reg, void __user *uarg)
 	if (args.payload_len > evl_max_payload)
 		return -EMSGSIZE;
 
+	err = 0;
 	ans = kzalloc(sizeof(*ans), GFP_KERNEL_ACCOUNT);
 	if (!ans)
 		return -ENOMEM;
@@ -348,11 +351,13 @@ long evl_stage_mutate(struct evl_register *reg, void __user *uarg)
 		err = -ENOENT;
 	} else {
 		spin_lock(&sub->stage_lock);
-		if (args.seq <= sub->passed_upto)
+		/* Not given to it (yet, or as a stage), or answered already. */
+		if (args.seq < READ_ONCE(sub->stage_from) ||
+		    args.seq >= evl_register_next_seq(sub) ||
+		    args.seq <= sub->answered_upto)
+			err = -EINVAL;
+		else if (args.seq <= sub->passed_upto)
 			err = -ETIMEDOUT;
-		else if (args.seq <= sub->answered_upto ||
-			 args.seq >= evl_register_next_seq(sub))
-			err = -EINVAL;	/* answered, out of order, not given */
 		if (!err) {
 			list_add_tail(&ans->node, &sub->answers);
 			sub->answered_upto = args.seq;

@@ -16,7 +16,8 @@
  *  - el_record_overflow_lost() succeeds only on a META/OVERFLOW record
  *    with room for the count, and returns the count in the payload;
  *    el_record_demotion() likewise on a META/DEMOTED record with room
- *    for a struct eventline_demotion;
+ *    for a struct eventline_demotion, el_record_choke() on a META/CHOKE
+ *    record with room for a struct eventline_choke;
  *  - el_record_encode() of each record into a buffer of exactly the
  *    needed size succeeds, refuses one byte less, pads with zeroes, and
  *    decodes back to the same fields and payload.
@@ -50,6 +51,7 @@ static void check_same(const struct el_record *a, const struct el_record *b)
 	CHECK(a->type == b->type);
 	CHECK(a->flags == b->flags);
 	CHECK(a->depth == b->depth);
+	CHECK(a->mutations == b->mutations);
 	CHECK(a->seq == b->seq);
 	CHECK(a->line_id == b->line_id);
 	CHECK(a->timestamp_ns == b->timestamp_ns);
@@ -98,6 +100,27 @@ static void check_demotion(const struct el_record *rec)
 	CHECK(el_record_demotion(rec, NULL) == -EINVAL);
 }
 
+static void check_choke(const struct el_record *rec)
+{
+	struct eventline_choke got, want;
+	int ret;
+
+	memset(&got, 0xa5, sizeof(got));
+	ret = el_record_choke(rec, &got);
+	if (rec->category == EVENTLINE_CAT_META &&
+	    rec->type == EVENTLINE_META_CHOKE &&
+	    rec->payload_len >= sizeof(struct eventline_choke)) {
+		CHECK(ret == 0);
+		memcpy(&want, rec->payload, sizeof(want));
+		CHECK(!memcmp(&got, &want, sizeof(got)));
+	} else {
+		CHECK(ret == -EINVAL);
+		memset(&want, 0xa5, sizeof(want));
+		CHECK(!memcmp(&got, &want, sizeof(got)));
+	}
+	CHECK(el_record_choke(rec, NULL) == -EINVAL);
+}
+
 /* Encode @rec, check the bytes, decode them again and compare. */
 static void check_round_trip(const struct el_record *rec)
 {
@@ -120,6 +143,7 @@ static void check_round_trip(const struct el_record *rec)
 	memcpy(&hdr, buf, sizeof(hdr));
 	CHECK(hdr.size == need);
 	CHECK(hdr.header_size == sizeof(hdr));
+	CHECK(hdr.mutations == rec->mutations);
 	CHECK(hdr.__reserved1 == 0);
 	for (i = sizeof(hdr) + rec->payload_len; i < need; i++)
 		CHECK(buf[i] == 0);
@@ -159,6 +183,7 @@ static size_t decode_all(const unsigned char *buf, size_t size,
 
 		check_overflow(&rec);
 		check_demotion(&rec);
+		check_choke(&rec);
 		if (round_trip)
 			check_round_trip(&rec);
 		CHECK(el_category_name(rec.category) != NULL);

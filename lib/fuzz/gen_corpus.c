@@ -157,6 +157,31 @@ int main(int argc, char **argv)
 	save("demoted");
 
 	/*
+	 * A stage's stream: events to answer, one an earlier stage replaced,
+	 * and a CHOKE record as its queue fills.
+	 */
+	line_rec(13, 1, 1, text, 4);
+	hdr_at(0)->flags = EVENTLINE_RECORD_STAGE;
+	line_rec(13, 2, 2, text, 6);
+	hdr_at(64)->flags = EVENTLINE_RECORD_STAGE | EVENTLINE_RECORD_MUTATED;
+	hdr_at(64)->mutations = 1;
+	{
+		struct eventline_choke c = {
+			.queued = 49, .queue_len = 64,
+			.arrival_rate = 12000, .drain_rate = 300,
+		};
+		struct el_record r = {
+			.category = EVENTLINE_CAT_META,
+			.type = EVENTLINE_META_CHOKE,
+			.timestamp_ns = 4000000000ULL, .payload = &c,
+			.payload_len = sizeof(c),
+		};
+
+		add(&r);
+	}
+	save("stage-choke");
+
+	/*
 	 * A future kernel's record: header_size 64 with 8 unknown header
 	 * bytes before the payload, which readers must skip.
 	 */

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -39,6 +40,8 @@ static struct {
 	struct eventline_post_entry entries[FAKE_MAX_BATCH];
 	/* GET_INFO: sizeof(struct eventline_info) of the module; 0: ours */
 	uint32_t info_size;
+	/* MUTATE: the replacement payload, copied as the kernel reads it */
+	unsigned char payload[64];
 } fake;
 
 /* What the fake module reports: every field non-zero. */
@@ -58,6 +61,7 @@ static const struct eventline_info fake_info = {
 	.priority_ceiling = -2,
 	.demote_overflows = 3,
 	.max_depth = 8,
+	.stage_timeout_ms = 1000,
 };
 
 /* What LINE_INFO reports on any fd. */
@@ -123,10 +127,15 @@ static int fake_line_subs(struct eventline_line_subs *arg)
 			.sub_id = FAKE_SUB_ID + i,
 			.uid = 100 + i,
 			.pid = 200 + i,
-			.sub_flags = i ? 0 : EVENTLINE_SUB_OWNER,
+			.sub_flags = i ? EVENTLINE_SUB_STAGE : EVENTLINE_SUB_OWNER,
 			.priority = FAKE_CEILING - (int32_t)i,
 			.max_priority = EVENTLINE_PRIORITY_MIN,
 			.delivered = 300 + i,
+			/* the stage counters end the 72-byte entry */
+			.forwarded = 400 + i,
+			.mutated = 500 + i,
+			.dropped = 600 + i,
+			.timed_out = 700 + i,
 		};
 
 		memcpy(ent + (size_t)i * arg->entry_size, &e, sizeof(e));
@@ -149,6 +158,59 @@ static int fake_chain_check(uint64_t sub_id, int32_t priority, uint64_t rev)
 	else
 		return 0;
 	return -1;
+}
+
+/*
+ * GRANT: the chain checks, and flags other than EVENTLINE_GRANT_MUTATE
+ * refused as the kernel refuses unknown flags.
+ */
+static int fake_grant_ioctl(const struct eventline_grant *arg)
+{
+	if (arg->flags & ~EVENTLINE_GRANT_MUTATE) {
+		errno = EINVAL;
+		return -1;
+	}
+	return fake_chain_check(arg->sub_id, arg->max_priority,
+				arg->expected_rev);
+}
+
+/* LINE_CONFIG: the ceiling's range, a stage timeout of 0..60000 ms. */
+static int fake_line_config(const struct eventline_line_config *arg)
+{
+	if (arg->stage_timeout_ms > 60000) {
+		errno = EINVAL;
+		return -1;
+	}
+	return fake_chain_check(FAKE_SUB_ID, arg->priority_ceiling, 0);
+}
+
+/*
+ * MUTATE on a register that is a stage of line FAKE_ID and was last given
+ * event FAKE_SEQ: older events have gone on (-ETIMEDOUT), newer ones were
+ * not given to it (-EINVAL).  The rules on fields are the kernel's.
+ */
+static int fake_mutate(const struct eventline_mutate *arg)
+{
+	bool replace = arg->action == EVENTLINE_MUTATE_REPLACE;
+
+	errno = 0;
+	if (arg->flags || arg->__reserved || arg->__reserved2 ||
+	    arg->action > EVENTLINE_MUTATE_DROP ||
+	    (!replace && (arg->type || arg->payload_len || arg->payload)) ||
+	    arg->type > EVENTLINE_TYPE_MAX || arg->seq > FAKE_SEQ)
+		errno = EINVAL;
+	else if (arg->payload_len > sizeof(fake.payload))
+		errno = EMSGSIZE;
+	else if (arg->line_id != FAKE_ID)
+		errno = ENOENT;
+	else if (arg->seq < FAKE_SEQ)
+		errno = ETIMEDOUT;
+	if (errno)
+		return -1;
+	if (arg->payload_len)
+		memcpy(fake.payload, (const void *)(uintptr_t)arg->payload,
+		       arg->payload_len);
+	return 0;
 }
 
 /* SUBSCRIBE and PRIORITY grant up to FAKE_CEILING, and say when capped. */
@@ -243,12 +305,11 @@ int ioctl(int fd, unsigned long request, ...)
 					EVENTLINE_PRIORITY_DEFAULT,
 					((struct eventline_evict *)arg)->expected_rev);
 	case EVENTLINE_IOC_GRANT:
-		return fake_chain_check(((struct eventline_grant *)arg)->sub_id,
-					((struct eventline_grant *)arg)->max_priority,
-					((struct eventline_grant *)arg)->expected_rev);
+		return fake_grant_ioctl(arg);
 	case EVENTLINE_IOC_LINE_CONFIG:
-		return fake_chain_check(FAKE_SUB_ID,
-			((struct eventline_line_config *)arg)->priority_ceiling, 0);
+		return fake_line_config(arg);
+	case EVENTLINE_IOC_MUTATE:
+		return fake_mutate(arg);
 	case EVENTLINE_IOC_PRIORITY:
 		return fake_priority(arg);
 	}
@@ -630,7 +691,7 @@ START_TEST(test_grant)
 {
 	struct eventline_grant *arg = (void *)fake.arg;
 
-	ck_assert_int_eq(el_grant(FAKE_FD, FAKE_SUB_ID, 500, FAKE_REV), 0);
+	ck_assert_int_eq(el_grant(FAKE_FD, FAKE_SUB_ID, 500, 0, FAKE_REV), 0);
 	ck_assert_uint_eq(fake.request, EVENTLINE_IOC_GRANT);
 	ck_assert_uint_eq(arg->size, sizeof(*arg));
 	ck_assert_uint_eq(arg->size, EVENTLINE_GRANT_SIZE_VER0);
@@ -640,15 +701,28 @@ START_TEST(test_grant)
 	ck_assert_uint_eq(arg->__reserved, 0);
 	ck_assert_uint_eq(arg->expected_rev, FAKE_REV);
 	ck_assert_int_eq(el_grant(FAKE_FD, FAKE_SUB_ID, EVENTLINE_PRIORITY_MIN,
-				  0), 0);
+				  0, 0), 0);
 	ck_assert_uint_eq(arg->expected_rev, 0);
-	ck_assert_int_eq(el_grant(FAKE_FD, FAKE_SUB_ID, 1, FAKE_REV - 1),
+	ck_assert_int_eq(el_grant(FAKE_FD, FAKE_SUB_ID, 1, 0, FAKE_REV - 1),
 			 -ESTALE);
-	ck_assert_int_eq(el_grant(FAKE_FD, FAKE_SUB_ID + 1, 1, 0), -ENOENT);
+	ck_assert_int_eq(el_grant(FAKE_FD, FAKE_SUB_ID + 1, 1, 0, 0), -ENOENT);
 	ck_assert_int_eq(el_grant(FAKE_FD, FAKE_SUB_ID,
-				  EVENTLINE_PRIORITY_MAX + 1, 0), -EINVAL);
+				  EVENTLINE_PRIORITY_MAX + 1, 0, 0), -EINVAL);
 	ck_assert_uint_eq(fake.calls, 5);
-	ck_assert_int_eq(el_grant(-1, FAKE_SUB_ID, 1, 0), -EBADF);
+	/* Mutate permission travels in flags; the rest as before. */
+	ck_assert_int_eq(el_grant(FAKE_FD, FAKE_SUB_ID, 60,
+				  EVENTLINE_GRANT_MUTATE, FAKE_REV), 0);
+	ck_assert_uint_eq(arg->flags, EVENTLINE_GRANT_MUTATE);
+	ck_assert_int_eq(arg->max_priority, 60);
+	ck_assert_uint_eq(arg->sub_id, FAKE_SUB_ID);
+	ck_assert_uint_eq(arg->expected_rev, FAKE_REV);
+	ck_assert_uint_eq(arg->__reserved, 0);
+	/* Unknown flags are passed on for the kernel to refuse. */
+	ck_assert_int_eq(el_grant(FAKE_FD, FAKE_SUB_ID, 60, 1U << 5, 0),
+			 -EINVAL);
+	ck_assert_uint_eq(arg->flags, 1U << 5);
+	ck_assert_uint_eq(fake.calls, 7);
+	ck_assert_int_eq(el_grant(-1, FAKE_SUB_ID, 1, 0, 0), -EBADF);
 }
 END_TEST
 
@@ -656,18 +730,116 @@ START_TEST(test_line_config)
 {
 	struct eventline_line_config *arg = (void *)fake.arg;
 
-	ck_assert_int_eq(el_line_config(FAKE_FD, -20), 0);
+	ck_assert_int_eq(el_line_config(FAKE_FD, -20, 0), 0);
 	ck_assert_uint_eq(fake.request, EVENTLINE_IOC_LINE_CONFIG);
 	ck_assert_uint_eq(arg->size, sizeof(*arg));
 	ck_assert_uint_eq(arg->size, EVENTLINE_LINE_CONFIG_SIZE_VER0);
 	ck_assert_uint_eq(arg->flags, 0);
 	ck_assert_int_eq(arg->priority_ceiling, -20);
+	/* 0: the stage timeout stays as it is. */
+	ck_assert_uint_eq(arg->stage_timeout_ms, 0);
+	ck_assert_int_eq(el_line_config(FAKE_FD, EVENTLINE_PRIORITY_MAX, 300),
+			 0);
+	ck_assert_int_eq(arg->priority_ceiling, EVENTLINE_PRIORITY_MAX);
+	ck_assert_uint_eq(arg->stage_timeout_ms, 300);
+	ck_assert_int_eq(el_line_config(FAKE_FD, EVENTLINE_PRIORITY_MIN - 1,
+					0), -EINVAL);
+	/* The timeout's range is the kernel's to judge. */
+	ck_assert_int_eq(el_line_config(FAKE_FD, 0, 60001), -EINVAL);
+	ck_assert_uint_eq(arg->stage_timeout_ms, 60001);
+	ck_assert_int_eq(el_line_config(FAKE_FD, 0, 60000), 0);
+	ck_assert_uint_eq(fake.calls, 5);
+	ck_assert_int_eq(el_line_config(-1, 0, 0), -EBADF);
+}
+END_TEST
+
+START_TEST(test_mutate)
+{
+	struct eventline_mutate *arg = (void *)fake.arg;
+	static const char pay[] = "part 1+painted";
+	unsigned char big[sizeof(fake.payload) + 1];
+
+	/* FORWARD: no type, no payload. */
+	ck_assert_int_eq(el_mutate(FAKE_FD, FAKE_ID, FAKE_SEQ,
+				   EVENTLINE_MUTATE_FORWARD, 0, NULL, 0), 0);
+	ck_assert_uint_eq(fake.request, EVENTLINE_IOC_MUTATE);
+	ck_assert_uint_eq(arg->size, sizeof(*arg));
+	ck_assert_uint_eq(arg->size, EVENTLINE_MUTATE_SIZE_VER0);
+	ck_assert_uint_eq(arg->flags, 0);
+	ck_assert_uint_eq(arg->line_id, FAKE_ID);
+	ck_assert_uint_eq(arg->seq, FAKE_SEQ);
+	ck_assert_uint_eq(arg->action, EVENTLINE_MUTATE_FORWARD);
+	ck_assert_uint_eq(arg->type, 0);
 	ck_assert_uint_eq(arg->__reserved, 0);
-	ck_assert_int_eq(el_line_config(FAKE_FD, EVENTLINE_PRIORITY_MAX), 0);
-	ck_assert_int_eq(el_line_config(FAKE_FD, EVENTLINE_PRIORITY_MIN - 1),
+	ck_assert_uint_eq(arg->payload_len, 0);
+	ck_assert_uint_eq(arg->__reserved2, 0);
+	ck_assert_uint_eq(arg->payload, 0);
+
+	/* REPLACE: the new type and payload, as the kernel reads them. */
+	memset(fake.payload, 0, sizeof(fake.payload));
+	ck_assert_int_eq(el_mutate(FAKE_FD, FAKE_ID, FAKE_SEQ,
+				   EVENTLINE_MUTATE_REPLACE, 63, pay,
+				   strlen(pay)), 0);
+	ck_assert_uint_eq(arg->action, EVENTLINE_MUTATE_REPLACE);
+	ck_assert_uint_eq(arg->type, 63);
+	ck_assert_uint_eq(arg->payload_len, strlen(pay));
+	ck_assert_uint_eq(arg->payload, (uintptr_t)pay);
+	ck_assert_mem_eq(fake.payload, pay, strlen(pay));
+	/* An empty replacement is a payload too. */
+	ck_assert_int_eq(el_mutate(FAKE_FD, FAKE_ID, FAKE_SEQ,
+				   EVENTLINE_MUTATE_REPLACE, 2, NULL, 0), 0);
+	ck_assert_uint_eq(arg->payload, 0);
+
+	/* DROP. */
+	ck_assert_int_eq(el_mutate(FAKE_FD, FAKE_ID, FAKE_SEQ,
+				   EVENTLINE_MUTATE_DROP, 0, NULL, 0), 0);
+	ck_assert_uint_eq(arg->action, EVENTLINE_MUTATE_DROP);
+	ck_assert_uint_eq(fake.calls, 4);
+
+	/* The kernel's errors come back negated. */
+	ck_assert_int_eq(el_mutate(FAKE_FD, FAKE_ID, FAKE_SEQ - 1,
+				   EVENTLINE_MUTATE_FORWARD, 0, NULL, 0),
+			 -ETIMEDOUT);
+	ck_assert_int_eq(el_mutate(FAKE_FD, FAKE_ID, FAKE_SEQ + 1,
+				   EVENTLINE_MUTATE_FORWARD, 0, NULL, 0),
 			 -EINVAL);
-	ck_assert_uint_eq(fake.calls, 3);
-	ck_assert_int_eq(el_line_config(-1, 0), -EBADF);
+	ck_assert_int_eq(el_mutate(FAKE_FD, FAKE_ID + 1, FAKE_SEQ,
+				   EVENTLINE_MUTATE_FORWARD, 0, NULL, 0),
+			 -ENOENT);
+	/* Fields it alone judges are passed on as given. */
+	ck_assert_int_eq(el_mutate(FAKE_FD, FAKE_ID, FAKE_SEQ, 3, 0, NULL, 0),
+			 -EINVAL);
+	ck_assert_uint_eq(arg->action, 3);
+	ck_assert_int_eq(el_mutate(FAKE_FD, FAKE_ID, FAKE_SEQ,
+				   EVENTLINE_MUTATE_FORWARD, 1, NULL, 0),
+			 -EINVAL);
+	ck_assert_uint_eq(arg->type, 1);
+	ck_assert_int_eq(el_mutate(FAKE_FD, FAKE_ID, FAKE_SEQ,
+				   EVENTLINE_MUTATE_DROP, 0, pay, 3), -EINVAL);
+	ck_assert_uint_eq(arg->payload_len, 3);
+	ck_assert_int_eq(el_mutate(FAKE_FD, FAKE_ID, FAKE_SEQ,
+				   EVENTLINE_MUTATE_REPLACE, 64, pay, 3),
+			 -EINVAL);
+	ck_assert_uint_eq(arg->type, 64);
+	memset(big, 'x', sizeof(big));
+	ck_assert_int_eq(el_mutate(FAKE_FD, FAKE_ID, FAKE_SEQ,
+				   EVENTLINE_MUTATE_REPLACE, 1, big,
+				   sizeof(big)), -EMSGSIZE);
+	ck_assert_uint_eq(fake.calls, 12);
+
+	/* What the kernel cannot see is refused before the ioctl. */
+	ck_assert_int_eq(el_mutate(FAKE_FD, FAKE_ID, FAKE_SEQ,
+				   EVENTLINE_MUTATE_REPLACE, 1, NULL, 1),
+			 -EINVAL);
+#if SIZE_MAX > UINT32_MAX
+	ck_assert_int_eq(el_mutate(FAKE_FD, FAKE_ID, FAKE_SEQ,
+				   EVENTLINE_MUTATE_REPLACE, 1, pay,
+				   (size_t)UINT32_MAX + 1), -EMSGSIZE);
+#endif
+	ck_assert_uint_eq(fake.calls, 12);
+	ck_assert_int_eq(el_mutate(-1, FAKE_ID, FAKE_SEQ,
+				   EVENTLINE_MUTATE_FORWARD, 0, NULL, 0),
+			 -EBADF);
 }
 END_TEST
 
@@ -722,6 +894,7 @@ START_TEST(test_line_subs)
 	ck_assert_uint_eq(arg->flags, 0);
 	ck_assert_uint_eq(arg->count, FAKE_NR_SUBS + 2);
 	ck_assert_uint_eq(arg->entry_size, sizeof(subs[0]));
+	ck_assert_uint_eq(arg->entry_size, 72);
 	ck_assert_uint_eq(arg->entries, (uintptr_t)subs);
 	ck_assert_uint_eq(arg->line_id, 0);
 	ck_assert_uint_eq(arg->revision, 0);
@@ -734,8 +907,13 @@ START_TEST(test_line_subs)
 		ck_assert_int_eq(subs[i].priority, FAKE_CEILING - i);
 		ck_assert_int_eq(subs[i].max_priority, EVENTLINE_PRIORITY_MIN);
 		ck_assert_uint_eq(subs[i].delivered, 300 + i);
+		ck_assert_uint_eq(subs[i].forwarded, 400 + i);
+		ck_assert_uint_eq(subs[i].mutated, 500 + i);
+		ck_assert_uint_eq(subs[i].dropped, 600 + i);
+		ck_assert_uint_eq(subs[i].timed_out, 700 + i);
 	}
 	ck_assert_uint_eq(subs[0].sub_flags, EVENTLINE_SUB_OWNER);
+	ck_assert_uint_eq(subs[1].sub_flags, EVENTLINE_SUB_STAGE);
 	ck_assert_uint_eq(subs[FAKE_NR_SUBS].sub_id, 0xa5a5a5a5a5a5a5a5ull);
 
 	/* A register names its line. */
@@ -1101,6 +1279,7 @@ START_TEST(test_info)
 	ck_assert_int_eq(info.priority_ceiling, fake_info.priority_ceiling);
 	ck_assert_uint_eq(info.demote_overflows, fake_info.demote_overflows);
 	ck_assert_uint_eq(info.max_depth, fake_info.max_depth);
+	ck_assert_uint_eq(info.stage_timeout_ms, fake_info.stage_timeout_ms);
 }
 END_TEST
 
@@ -1141,6 +1320,7 @@ START_TEST(test_info_old_module)
 	ck_assert_int_eq(info.priority_ceiling, 0);
 	ck_assert_uint_eq(info.demote_overflows, 0);
 	ck_assert_uint_eq(info.max_depth, 0);
+	ck_assert_uint_eq(info.stage_timeout_ms, 0);
 }
 END_TEST
 
@@ -1290,6 +1470,7 @@ Suite *api_suite(void)
 	tcase_add_test(opts, test_priority);
 	tcase_add_test(wrap, test_grant);
 	tcase_add_test(wrap, test_line_config);
+	tcase_add_test(wrap, test_mutate);
 	tcase_add_test(wrap, test_ctx_open);
 	tcase_add_test(wrap, test_version);
 	suite_add_tcase(s, opts);

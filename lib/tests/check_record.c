@@ -13,6 +13,7 @@
 
 #include "check_eventline.h"
 #include "eventline.h"
+#include "internal.h"
 
 #define HDR	EVENTLINE_RECORD_SIZE_VER0
 
@@ -56,6 +57,7 @@ static struct el_record sample(unsigned int i)
 		.type = 3 + i,
 		.flags = 0x10 + i,
 		.depth = i,
+		.mutations = 2 * i,
 		.seq = 100 + i,
 		.line_id = 7,
 		.timestamp_ns = 0x1122334455667788ULL + i,
@@ -105,6 +107,7 @@ START_TEST(test_roundtrip_multi)
 		ck_assert_uint_eq(rec.type, want.type);
 		ck_assert_uint_eq(rec.flags, want.flags);
 		ck_assert_uint_eq(rec.depth, want.depth);
+		ck_assert_uint_eq(rec.mutations, want.mutations);
 		ck_assert_uint_eq(rec.seq, want.seq);
 		ck_assert_uint_eq(rec.line_id, want.line_id);
 		ck_assert_uint_eq(rec.timestamp_ns, want.timestamp_ns);
@@ -139,6 +142,7 @@ START_TEST(test_encode_layout_and_padding)
 		ck_assert_uint_eq(h.size, want);
 		ck_assert_uint_eq(h.header_size, HDR);
 		ck_assert_uint_eq(h.payload_len, len);
+		ck_assert_uint_eq(h.mutations, 0);
 		ck_assert_uint_eq(h.__reserved1, 0);
 		ck_assert_mem_eq(buf + HDR, pay, len);
 		for (i = HDR + len; i < want; i++)
@@ -653,6 +657,186 @@ START_TEST(test_evicted_stream)
 }
 END_TEST
 
+/*
+ * What stages did travels in the header: flags and the number of stages
+ * that changed the payload, both ways, each field where the uapi has it.
+ */
+START_TEST(test_mutations)
+{
+	static const char pay[] = "part 3+painted+boxed";
+	struct el_record r = {
+		.category = EVENTLINE_CAT_LINE,
+		.type = 3,
+		.flags = EVENTLINE_RECORD_STAGE | EVENTLINE_RECORD_MUTATED,
+		.depth = 1,
+		.mutations = 0xfffe,
+		.seq = 3,
+		.line_id = 5,
+		.payload = pay,
+		.payload_len = strlen(pay),
+	}, rec;
+	unsigned char buf[128], old[128];
+	struct eventline_record h;
+	struct el_record_iter it;
+	ssize_t n;
+
+	n = el_record_encode(buf, sizeof(buf), &r);
+	ck_assert_int_eq(n, 80);
+	memcpy(&h, buf, sizeof(h));
+	ck_assert_uint_eq(h.flags, EVENTLINE_RECORD_STAGE |
+				   EVENTLINE_RECORD_MUTATED);
+	ck_assert_uint_eq(h.mutations, 0xfffe);
+	ck_assert_uint_eq(h.__reserved1, 0);
+	ck_assert_uint_eq(h.depth, 1);
+	ck_assert_uint_eq(h.payload_len, strlen(pay));
+	el_record_iter_init(&it, buf, n);
+	ck_assert_int_eq(el_record_next(&it, &rec), 1);
+	ck_assert_uint_eq(rec.mutations, 0xfffe);
+	ck_assert_uint_eq(rec.flags, r.flags);
+	ck_assert_uint_eq(rec.depth, 1);
+	ck_assert_mem_eq(rec.payload, pay, strlen(pay));
+
+	/* The kernel's header, written by hand: mutations where it says. */
+	memset(&h, 0, sizeof(h));
+	h.size = HDR;
+	h.category = EVENTLINE_CAT_LINE;
+	h.header_size = HDR;
+	h.mutations = 1;
+	h.__reserved1 = 0xffff;	/* a newer kernel's field: not ours */
+	memcpy(buf, &h, sizeof(h));
+	el_record_iter_init(&it, buf, HDR);
+	ck_assert_int_eq(el_record_next(&it, &rec), 1);
+	ck_assert_uint_eq(rec.mutations, 1);
+
+	/*
+	 * A program built against 0.1 or 0.2 binds el_record_encode@0.1,
+	 * for which mutations is padding it may leave undefined: written as
+	 * 0, everything else as the current encoder writes it.
+	 */
+	r.mutations = 0;
+	ck_assert_int_eq(el_record_encode(buf, sizeof(buf), &r), 80);
+	r.mutations = 0xa5a5;
+	ck_assert_int_eq(el__record_encode_v0_1(old, sizeof(old), &r), 80);
+	ck_assert_mem_eq(old, buf, 80);
+	ck_assert_int_eq(el__record_encode_v0_1(old, sizeof(old), NULL),
+			 -EINVAL);
+	ck_assert_int_eq(el__record_encode_v0_1(old, 79, &r), -ENOSPC);
+}
+END_TEST
+
+static struct el_record choke_rec(const void *payload, uint32_t len)
+{
+	struct el_record r = {
+		.category = EVENTLINE_CAT_META,
+		.type = EVENTLINE_META_CHOKE,
+		.payload = payload,
+		.payload_len = len,
+	};
+	return r;
+}
+
+/*
+ * A stage's stream: records to answer, one the stage before changed, and
+ * a CHOKE record between them, each decoded as written.
+ */
+START_TEST(test_choke)
+{
+	struct eventline_choke ch = {
+		.queued = 49, .queue_len = 64, .arrival_rate = 12000,
+		.drain_rate = 300,
+	}, got;
+	unsigned char buf[512], longer[24] = { 0 };
+	struct el_record in[3] = {
+		{ .category = EVENTLINE_CAT_LINE, .type = 1, .seq = 1,
+		  .line_id = 4, .flags = EVENTLINE_RECORD_STAGE,
+		  .payload = "part 1", .payload_len = 6 },
+		choke_rec(&ch, sizeof(ch)),
+		{ .category = EVENTLINE_CAT_LINE, .type = 2, .seq = 2,
+		  .line_id = 4, .mutations = 1,
+		  .flags = EVENTLINE_RECORD_STAGE | EVENTLINE_RECORD_MUTATED,
+		  .payload = "part 2+painted", .payload_len = 14 },
+	};
+	struct el_record_iter it;
+	struct el_record rec;
+	size_t len = 0;
+	uint64_t lost = 5;
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		n = el_record_encode(buf + len, sizeof(buf) - len, &in[i]);
+		ck_assert_int_gt(n, 0);
+		len += n;
+	}
+	/* 56 + 6, 56 + 16 (as the kernel writes it), 56 + 14, padded. */
+	ck_assert_uint_eq(len, 64 + 72 + 72);
+	el_record_iter_init(&it, buf, len);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(el_record_next(&it, &rec), 1);
+		ck_assert_uint_eq(rec.category, in[i].category);
+		ck_assert_uint_eq(rec.type, in[i].type);
+		ck_assert_uint_eq(rec.flags, in[i].flags);
+		ck_assert_uint_eq(rec.mutations, in[i].mutations);
+		ck_assert_uint_eq(rec.seq, in[i].seq);
+		memset(&got, 0xa5, sizeof(got));
+		if (i != 1) {
+			ck_assert_int_eq(el_record_choke(&rec, &got), -EINVAL);
+			ck_assert_uint_eq(got.queued, 0xa5a5a5a5);
+			continue;
+		}
+		ck_assert_int_eq(el_record_choke(&rec, &got), 0);
+		ck_assert_uint_eq(got.queued, 49);
+		ck_assert_uint_eq(got.queue_len, 64);
+		ck_assert_uint_eq(got.arrival_rate, 12000);
+		ck_assert_uint_eq(got.drain_rate, 300);
+		/* Not an overflow, nor a demotion. */
+		ck_assert_int_eq(el_record_overflow_lost(&rec, &lost), -EINVAL);
+		ck_assert_uint_eq(lost, 5);
+	}
+	ck_assert_int_eq(el_record_next(&it, &rec), 0);
+
+	/* A newer kernel's longer payload still starts with ours. */
+	memcpy(longer, &ch, sizeof(ch));
+	longer[sizeof(ch)] = 0xff;
+	rec = choke_rec(longer, sizeof(longer));
+	ck_assert_int_eq(el_record_choke(&rec, &got), 0);
+	ck_assert_uint_eq(got.drain_rate, 300);
+	ck_assert_uint_eq(got.queue_len, 64);
+}
+END_TEST
+
+START_TEST(test_choke_bad)
+{
+	struct eventline_choke ch = { .queued = 1 }, got;
+	struct eventline_demotion dem = { .old_priority = 1 };
+	struct el_record r;
+
+	memset(&got, 0x5a, sizeof(got));
+	r = choke_rec(&ch, sizeof(ch) - 1);
+	ck_assert_int_eq(el_record_choke(&r, &got), -EINVAL);
+	r = choke_rec(NULL, sizeof(ch));
+	ck_assert_int_eq(el_record_choke(&r, &got), -EINVAL);
+	r = choke_rec(&ch, sizeof(ch));
+	r.category = EVENTLINE_CAT_LINE;
+	ck_assert_int_eq(el_record_choke(&r, &got), -EINVAL);
+	/* A DEMOTED record of the same size is not a choke, nor the reverse. */
+	r = demoted_rec(&dem, sizeof(dem));
+	ck_assert_int_eq(el_record_choke(&r, &got), -EINVAL);
+	r = choke_rec(&ch, sizeof(ch));
+	{
+		struct eventline_demotion d = { .reason = 9 };
+
+		ck_assert_int_eq(el_record_demotion(&r, &d), -EINVAL);
+		ck_assert_uint_eq(d.reason, 9);
+	}
+	ck_assert_uint_eq(got.queued, 0x5a5a5a5a);
+	ck_assert_int_eq(el_record_choke(NULL, &got), -EINVAL);
+	ck_assert_int_eq(el_record_choke(&r, NULL), -EINVAL);
+	ck_assert_int_eq(el_record_choke(&r, &got), 0);
+	ck_assert_uint_eq(got.queued, 1);
+}
+END_TEST
+
 START_TEST(test_category_names)
 {
 	ck_assert_str_eq(el_category_name(EVENTLINE_CAT_META), "meta");
@@ -687,6 +871,9 @@ Suite *record_suite(void)
 	tcase_add_test(dec, test_demotion);
 	tcase_add_test(dec, test_demotion_bad);
 	tcase_add_test(dec, test_evicted_stream);
+	tcase_add_test(dec, test_mutations);
+	tcase_add_test(dec, test_choke);
+	tcase_add_test(dec, test_choke_bad);
 	tcase_add_test(dec, test_category_names);
 	tcase_add_test(enc, test_encode_layout_and_padding);
 	tcase_add_test(enc, test_encode_too_small);
