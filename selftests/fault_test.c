@@ -663,6 +663,9 @@ struct fi_sweep {
 	const char *name_arg;
 	unsigned int fds;
 	uint64_t out;
+	/* Before each call, with injection off (may be NULL). */
+	void (*prep)(struct fi_sweep *sw);
+	bool fired;		/* for check: an allocation failed in the call */
 };
 
 /* What one record read from a register must be. */
@@ -984,8 +987,11 @@ static void fi_sweep_run(struct fi_sweep *sw)
 	if (sw->high_order)
 		fi_high_order(true);
 	for (n = 1; n <= calls; n++) {
+		if (sw->prep)
+			sw->prep(sw);
 		sw->fds = fi_nr_fds();
 		fired = fi_sweep_call(sw, n, &ret);
+		sw->fired = fired;
 		if (ret < 0 && !fired) {
 			tap_diag("%s: failed with %s, nothing injected",
 				 sw->name, tap_errname((int)-ret));
@@ -1096,6 +1102,582 @@ static void fi_sweep_post_batch(struct fi_line *l, unsigned int count,
 	fi_sweep_run(&sw);
 }
 
+/*
+ * The chain's allocating paths (issue 8): SUBSCRIBE (the subscription,
+ * the chain array copy; on a line with retained events), PRIORITY (the
+ * array copy), GRANT (its array copy cannot fail: __GFP_NOFAIL), a
+ * retaining POST (the retained copy), a stage's MUTATE REPLACE (the
+ * answer, its mutation and payload), the per-user count entries of
+ * LINE_CREATE, LINE_OPEN and REGISTER_CREATE for a user that holds
+ * nothing yet, and the nesting entry a read() makes for its thread.
+ */
+
+/* The line's chain as its owner lists it. */
+static long fi_subs(int owner, struct eventline_sub_info *infos,
+		    unsigned int room, uint64_t *rev)
+{
+	struct eventline_line_subs ls = {
+		.size = sizeof(ls),
+		.count = room,
+		.entry_size = sizeof(*infos),
+		.entries = (uintptr_t)infos,
+	};
+	long n = ASSERT_OK(tu_ioctl(owner, EVENTLINE_IOC_LINE_SUBS, &ls));
+
+	*rev = ls.revision;
+	return n;
+}
+
+static unsigned int fi_nr_subs(int owner)
+{
+	struct eventline_line_info li = { .size = sizeof(li) };
+
+	ASSERT_OK(tu_ioctl(owner, EVENTLINE_IOC_LINE_INFO, &li));
+	return li.nr_subs;
+}
+
+/* State of the chain sweeps. */
+struct fi_chain {
+	int ctl;
+	struct fi_line *l;
+	int reg;			/* the register under test */
+	uint64_t sub_id, rev;
+	unsigned int nsubs;
+	int prio;
+	uint64_t retained[3];		/* the line's retained types 10, 11, 12 */
+	/* MUTATE */
+	int stage_owner, stage, down;
+	uint64_t stage_id, seq;
+	/* nest */
+	unsigned int fired_shallow;
+	int owner2, reg2;
+	uint64_t id2;
+};
+
+static struct fi_chain fi_ch;
+
+/* A fresh register subscribing gets exactly the retained events expected. */
+static void fi_check_retained(struct fi_line *l)
+{
+	const struct eventline_record *rec;
+	uint64_t want[3];
+	unsigned int n = 0, i, k;
+	struct tu_reader r;
+	int reg, ret;
+
+	for (i = 0; i < 3; i++) {
+		if (!fi_ch.retained[i])
+			continue;
+		for (k = n; k && want[k - 1] > fi_ch.retained[i]; k--)
+			want[k] = want[k - 1];
+		want[k] = fi_ch.retained[i];
+		n++;
+	}
+	reg = ASSERT_OK(tu_register_create(fi_ch.ctl, 16,
+					   EVENTLINE_FD_NONBLOCK |
+					   EVENTLINE_FD_CLOEXEC));
+	ASSERT_OK(tu_subscribe(reg, l->id, NULL));
+	tu_reader_init(&r, reg, 64 * 1024);
+	for (i = 0; (ret = tu_reader_next(&r, &rec)) == 1; i++) {
+		if (i < n && (rec->seq != want[i] ||
+			      rec->flags != EVENTLINE_RECORD_RETAINED)) {
+			tap_diag("retained record %u: seq %llu flags %#x, want seq %llu",
+				 i, (unsigned long long)rec->seq, rec->flags,
+				 (unsigned long long)want[i]);
+			tap_fail();
+		}
+	}
+	EXPECT_EQ(ret, -EAGAIN);
+	EXPECT_EQ(i, n);
+	tu_reader_fini(&r);
+	close(reg);
+}
+
+static long fi_post_flags(int fd, unsigned int type, unsigned int flags,
+			  const void *payload, unsigned int len, uint64_t *seq)
+{
+	struct eventline_post p = {
+		.size = sizeof(p),
+		.flags = flags,
+		.type = type,
+		.payload_len = len,
+		.payload = (uintptr_t)payload,
+	};
+	long ret = tu_ioctl(fd, EVENTLINE_IOC_POST, &p);
+
+	if (!ret)
+		*seq = p.seq;
+	return ret;
+}
+
+/* Drain @reg (non-blocking) and return how many records it held. */
+static unsigned int fi_drain_all(int reg)
+{
+	unsigned char buf[16 * 1024] __attribute__((aligned(8)));
+	unsigned int n = 0;
+	ssize_t r;
+	size_t off;
+
+	while ((r = read(reg, buf, sizeof(buf))) > 0)
+		for (off = 0; off < (size_t)r;
+		     off += ((struct eventline_record *)(buf + off))->size)
+			n++;
+	EXPECT_TRUE(r < 0 && errno == EAGAIN);
+	return n;
+}
+
+/* SUBSCRIBE, on a line with retained events. */
+static void fi_prep_chain(struct fi_sweep *sw)
+{
+	struct eventline_sub_info infos[8];
+
+	(void)sw;
+	fi_ch.nsubs = fi_subs(fi_ch.l->owner, infos, 8, &fi_ch.rev);
+}
+
+static long fi_call_subscribe(struct fi_sweep *sw)
+{
+	(void)sw;
+	return tu_subscribe(fi_ch.reg, fi_ch.l->id, NULL);
+}
+
+static void fi_check_subscribe(struct fi_sweep *sw, long ret)
+{
+	struct eventline_sub_info infos[8];
+	struct fi_line *l = fi_ch.l;
+	uint64_t rev;
+	long n = fi_subs(l->owner, infos, 8, &rev);
+
+	(void)sw;
+	if (ret < 0) {
+		/* No subscription, no chain change, nothing queued. */
+		EXPECT_EQ(n, fi_ch.nsubs);
+		EXPECT_EQ(fi_nr_subs(l->owner), fi_ch.nsubs);
+		EXPECT_EQ(rev, fi_ch.rev);
+		EXPECT_RET(tu_unsubscribe(fi_ch.reg, l->id), ENOENT);
+		EXPECT_EQ(fi_drain_all(fi_ch.reg), 0);
+		fi_check_nothing_posted(l);
+		EXPECT_EQ(fi_drain_all(fi_ch.reg), 0);
+		return;
+	}
+	EXPECT_EQ(n, fi_ch.nsubs + 1);
+	EXPECT_EQ(fi_nr_subs(l->owner), fi_ch.nsubs + 1);
+	EXPECT_NE(rev, fi_ch.rev);
+	/* The retained events, then what is posted. */
+	EXPECT_EQ(fi_drain_all(fi_ch.reg), 2);
+	fi_check_nothing_posted(l);
+	EXPECT_EQ(fi_drain_all(fi_ch.reg), 1);
+	EXPECT_OK(tu_unsubscribe(fi_ch.reg, l->id));
+}
+
+/* PRIORITY between 5 and -5. */
+static long fi_call_priority(struct fi_sweep *sw)
+{
+	struct eventline_priority p = {
+		.size = sizeof(p),
+		.line_id = fi_ch.l->id,
+		.priority = -fi_ch.prio,
+	};
+
+	(void)sw;
+	return tu_ioctl(fi_ch.reg, EVENTLINE_IOC_PRIORITY, &p);
+}
+
+static void fi_check_priority(struct fi_sweep *sw, long ret)
+{
+	struct eventline_sub_info infos[8];
+	uint64_t rev;
+	long n = fi_subs(fi_ch.l->owner, infos, 8, &rev), i;
+
+	(void)sw;
+	EXPECT_EQ(n, fi_ch.nsubs);
+	if (!ret)
+		fi_ch.prio = -fi_ch.prio;
+	/* The chain changed exactly when the call succeeded. */
+	EXPECT_EQ(rev != fi_ch.rev, ret == 0);
+	for (i = 0; i < n; i++)
+		if (infos[i].sub_id == fi_ch.sub_id)
+			EXPECT_EQ(infos[i].priority, fi_ch.prio);
+	/* In chain order: the register at 5 comes first, at -5 last. */
+	EXPECT_EQ(infos[fi_ch.prio > 0 ? 0 : n - 1].sub_id, fi_ch.sub_id);
+	fi_check_nothing_posted(fi_ch.l);
+	EXPECT_EQ(fi_drain_all(fi_ch.reg), 1);
+}
+
+/* GRANT: never fails. */
+static long fi_call_grant(struct fi_sweep *sw)
+{
+	struct eventline_grant g = {
+		.size = sizeof(g),
+		.sub_id = fi_ch.sub_id,
+		.max_priority = sw->count & 1 ? 100 : EVENTLINE_PRIORITY_MIN,
+		.flags = sw->count & 2 ? EVENTLINE_GRANT_MUTATE : 0,
+	};
+
+	return tu_ioctl(fi_ch.l->owner, EVENTLINE_IOC_GRANT, &g);
+}
+
+static void fi_check_grant(struct fi_sweep *sw, long ret)
+{
+	struct eventline_sub_info infos[8];
+	uint64_t rev;
+	long n = fi_subs(fi_ch.l->owner, infos, 8, &rev), i;
+
+	EXPECT_EQ(ret, 0);
+	EXPECT_NE(rev, fi_ch.rev);
+	for (i = 0; i < n; i++) {
+		if (infos[i].sub_id != fi_ch.sub_id)
+			continue;
+		EXPECT_EQ(infos[i].max_priority, sw->count & 1 ? 100 :
+				EVENTLINE_PRIORITY_MIN);
+		EXPECT_EQ(!!(infos[i].sub_flags & EVENTLINE_SUB_STAGE),
+			  !!(sw->count & 2));
+	}
+}
+
+/* POST with EVENTLINE_POST_RETAIN: its retained copy. */
+static long fi_call_retain(struct fi_sweep *sw)
+{
+	return fi_post_flags(fi_ch.l->owner, 12, EVENTLINE_POST_RETAIN,
+			     fi_payload, sw->len, &sw->out);
+}
+
+static void fi_check_retain(struct fi_sweep *sw, long ret)
+{
+	struct fi_line *l = fi_ch.l;
+	struct fi_want w = {
+		.type = 12, .seq = sw->out, .payload = fi_payload,
+		.len = sw->len,
+	};
+
+	if (ret < 0) {
+		/* Not posted, and not retained either. */
+		fi_check_nothing_posted(l);
+	} else {
+		EXPECT_EQ(w.seq, l->next_seq);
+		l->next_seq = w.seq + 1;
+		fi_expect_records(l->reg, l->id, &w, 1);
+		fi_ch.retained[2] = w.seq;
+	}
+	fi_check_retained(l);
+}
+
+/* MUTATE REPLACE by a stage, of the event it was just given. */
+static void fi_prep_mutate(struct fi_sweep *sw)
+{
+	unsigned char buf[4096] __attribute__((aligned(8)));
+	const struct eventline_record *rec = (void *)buf;
+	unsigned int i;
+	ssize_t r = -1;
+
+	(void)sw;
+	ASSERT_OK(tu_post(fi_ch.stage_owner, 3, fi_payload + 1, 100,
+			  &fi_ch.seq));
+	for (i = 0; i < 2000 && r < 0; i++) {
+		r = read(fi_ch.stage, buf, sizeof(buf));
+		if (r < 0)
+			tu_msleep(1);
+	}
+	ASSERT_EQ(r, TU_REC_SIZE(100));
+	EXPECT_EQ(rec->seq, fi_ch.seq);
+	EXPECT_EQ(rec->flags, EVENTLINE_RECORD_STAGE);
+}
+
+static long fi_call_mutate(struct fi_sweep *sw)
+{
+	struct eventline_mutate m = {
+		.size = sizeof(m),
+		.line_id = fi_ch.stage_id,
+		.seq = fi_ch.seq,
+		.action = EVENTLINE_MUTATE_REPLACE,
+		.type = 4,
+		.payload_len = sw->len,
+		.payload = (uintptr_t)(fi_payload + 7),
+	};
+
+	return tu_ioctl(fi_ch.stage, EVENTLINE_IOC_MUTATE, &m);
+}
+
+static void fi_check_mutate(struct fi_sweep *sw, long ret)
+{
+	unsigned char buf[8192] __attribute__((aligned(8)));
+	const struct eventline_record *rec = (void *)buf;
+	struct eventline_mutate m = {
+		.size = sizeof(m),
+		.line_id = fi_ch.stage_id,
+		.seq = fi_ch.seq,
+		.action = EVENTLINE_MUTATE_FORWARD,
+	};
+	unsigned int i;
+	ssize_t r = -1;
+
+	/* The register after the stage: the replacement, or at the timeout the original. */
+	for (i = 0; i < 5000 && r < 0; i++) {
+		r = read(fi_ch.down, buf, sizeof(buf));
+		if (r < 0)
+			tu_msleep(1);
+	}
+	if (ret < 0) {
+		ASSERT_EQ(r, TU_REC_SIZE(100));
+		EXPECT_EQ(rec->flags, 0);
+		EXPECT_EQ(rec->mutations, 0);
+		EXPECT_EQ(rec->type, 3);
+		EXPECT_EQ(memcmp(tu_payload(rec), fi_payload + 1, 100), 0);
+		/* Nothing was queued, and the event went on at its deadline. */
+		EXPECT_RET(tu_ioctl(fi_ch.stage, EVENTLINE_IOC_MUTATE, &m),
+			   ETIMEDOUT);
+	} else {
+		ASSERT_EQ(r, TU_REC_SIZE(sw->len));
+		EXPECT_EQ(rec->flags, EVENTLINE_RECORD_MUTATED);
+		EXPECT_EQ(rec->mutations, 1);
+		EXPECT_EQ(rec->type, 4);
+		EXPECT_EQ(rec->seq, fi_ch.seq);
+		EXPECT_EQ(memcmp(tu_payload(rec), fi_payload + 7, sw->len), 0);
+	}
+	EXPECT_EQ(fi_drain_all(fi_ch.down), 0);
+}
+
+/* read() of a line event: its nesting entry. */
+static void fi_prep_read(struct fi_sweep *sw)
+{
+	uint64_t seq;
+
+	(void)sw;
+	/* Drained: this thread handles nothing now. */
+	fi_drain_all(fi_ch.l->reg);
+	fi_drain_all(fi_ch.reg);
+	ASSERT_OK(tu_post(fi_ch.l->owner, 6, NULL, 0, &seq));
+}
+
+static long fi_call_read(struct fi_sweep *sw)
+{
+	unsigned char buf[256] __attribute__((aligned(8)));
+	ssize_t r = read(fi_ch.reg, buf, sizeof(buf));
+
+	(void)sw;
+	return r < 0 ? -errno : r;
+}
+
+static void fi_check_read(struct fi_sweep *sw, long ret)
+{
+	unsigned char buf[256] __attribute__((aligned(8)));
+	const struct eventline_record *rec = (void *)buf;
+	uint64_t seq;
+
+	EXPECT_EQ(ret, TU_REC_SIZE(0));
+	/* A post now is nested, unless the entry could not be made. */
+	ASSERT_OK(tu_post(fi_ch.owner2, 1, NULL, 0, &seq));
+	ASSERT_EQ(read(fi_ch.reg2, buf, sizeof(buf)), TU_REC_SIZE(0));
+	if (!sw->fired) {
+		EXPECT_EQ(rec->depth, 1);
+	} else if (rec->depth == 0) {
+		fi_ch.fired_shallow++;
+	}
+}
+
+/* LINE_OPEN (for a user holding nothing: its count entry too). */
+static long fi_call_line_open(struct fi_sweep *sw)
+{
+	return tu_line_open(sw->ctl, fi_ch.stage_id, NULL, EVENTLINE_FD_CLOEXEC);
+}
+
+static void fi_check_new_fd(struct fi_sweep *sw, long ret)
+{
+	uint64_t seq;
+
+	EXPECT_EQ(fi_nr_fds(), sw->fds + (ret >= 0));
+	if (ret < 0)
+		return;
+	if (sw->call == fi_call_line_open)
+		EXPECT_OK(tu_post(ret, 2, NULL, 0, &seq));
+	close(ret);
+}
+
+static void fi_chain_sweep(const char *name, const int *allowed,
+			   unsigned int min_failed,
+			   void (*prep)(struct fi_sweep *),
+			   long (*call)(struct fi_sweep *),
+			   void (*check)(struct fi_sweep *, long),
+			   unsigned int len, unsigned int count)
+{
+	struct fi_sweep sw = {
+		.name = name, .allowed = allowed, .min_failed = min_failed,
+		.prep = prep, .call = call, .check = check,
+		.ctl = fi_ch.ctl, .len = len, .count = count,
+	};
+
+	fi_sweep_run(&sw);
+}
+
+/*
+ * As a user that holds nothing (TU_OTHER), so each call allocates that
+ * user's count entry: LINE_CREATE, LINE_OPEN of @id, REGISTER_CREATE;
+ * then exactly the limit of each fits: no failure left a count behind.
+ */
+static void fi_ucount_helper(const struct eventline_info *info, uint64_t id)
+{
+	struct fi_sweep sw = { .allowed = fi_newfile };
+	int ctl;
+
+	fi_nth = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	ASSERT_GE(fi_nth, 0);
+	tu_raise_nofile(info->max_registers_per_user + 256);
+	tu_drop_privs(TU_OTHER, TU_OTHER);
+	ctl = tu_open_ctl();
+	fi_ch.stage_id = id;
+	sw.ctl = ctl;
+
+	sw.name = "line_create(new user)";
+	sw.call = fi_call_line_create;
+	sw.check = fi_check_line_create;
+	sw.min_failed = 1;
+	fi_sweep_run(&sw);
+
+	sw.name = "line_open(new user)";
+	sw.call = fi_call_line_open;
+	sw.check = fi_check_new_fd;
+	fi_sweep_run(&sw);
+
+	sw.name = "register_create(new user)";
+	sw.call = fi_call_register_create;
+	sw.check = fi_check_new_fd;
+	sw.queue_len = 16;
+	sw.ring_size = sysconf(_SC_PAGESIZE);
+	fi_sweep_run(&sw);
+
+	fi_check_count(ctl, 0, "line (new user)", info->max_lines_per_user,
+		       fi_make_line);
+	fi_check_count(ctl, 0, "register (new user)",
+		       info->max_registers_per_user, fi_make_register);
+	fi_check_count(ctl, id, "poster fd (new user)",
+		       info->max_posters_per_user, fi_make_poster);
+	close(ctl);
+}
+
+static void fi_chain_sweeps(int ctl, const struct eventline_info *info)
+{
+	struct eventline_line_config cfg = {
+		.size = sizeof(cfg),
+		.priority_ceiling = info->priority_ceiling,
+		.stage_timeout_ms = 100,
+	};
+	struct eventline_sub_info infos[8];
+	struct fi_line line, stage_line;
+	struct eventline_grant g;
+	uint64_t seq, rev;
+	unsigned int i;
+	int other;
+	pid_t pid;
+
+	memset(&fi_ch, 0, sizeof(fi_ch));
+	fi_ch.ctl = ctl;
+	fi_ch.l = &line;
+	fi_line_open_test_line(&line, ctl, 64, 0);
+	for (i = 0; i < 2; i++) {
+		ASSERT_OK(fi_post_flags(line.owner, 10 + i,
+					EVENTLINE_POST_RETAIN, fi_payload, 300,
+					&seq));
+		fi_ch.retained[i] = seq;
+		line.next_seq = seq + 1;
+	}
+	EXPECT_EQ(fi_drain_all(line.reg), 2);
+	fi_ch.reg = ASSERT_OK(tu_register_create(ctl, 64, EVENTLINE_FD_NONBLOCK |
+						 EVENTLINE_FD_CLOEXEC));
+	for (i = 0; i < FI_NTH_REPEAT; i++)
+		fi_chain_sweep("subscribe(retained)", fi_enomem, 2,
+			       fi_prep_chain, fi_call_subscribe,
+			       fi_check_subscribe, 0, 0);
+
+	/* PRIORITY and GRANT on a subscription of the line. */
+	{
+		struct eventline_line_ref ref = {
+			.size = sizeof(ref), .id = line.id, .priority = 5,
+		};
+
+		ASSERT_OK(tu_ioctl(fi_ch.reg, EVENTLINE_IOC_SUBSCRIBE, &ref));
+		EXPECT_EQ(fi_drain_all(fi_ch.reg), 2);
+		fi_ch.prio = 5;
+	}
+	fi_subs(line.owner, infos, 8, &rev);
+	fi_ch.sub_id = infos[0].sub_id;
+	for (i = 0; i < FI_NTH_REPEAT; i++)
+		fi_chain_sweep("priority", fi_enomem, 1, fi_prep_chain,
+			       fi_call_priority, fi_check_priority, 0, 0);
+	for (i = 0; i < 4; i++)
+		fi_chain_sweep("grant", (const int[]){ 0 }, 0, fi_prep_chain,
+			       fi_call_grant, fi_check_grant, 0, i);
+	EXPECT_OK(tu_unsubscribe(fi_ch.reg, line.id));
+	fi_drain_all(fi_ch.reg);
+
+	/* Retaining posts: small, and a payload of max_payload. */
+	fi_chain_sweep("post(retain, 300 bytes)", fi_enomem, 2, NULL,
+		       fi_call_retain, fi_check_retain, 300, 0);
+	fi_chain_sweep("post(retain, max_payload)", fi_enomem, 2, NULL,
+		       fi_call_retain, fi_check_retain, info->max_payload, 0);
+
+	/* read(): the nesting entry of the reading thread. */
+	ASSERT_OK(tu_subscribe(fi_ch.reg, line.id, NULL));
+	fi_ch.owner2 = ASSERT_OK(tu_line_create(ctl, NULL, 0600,
+						EVENTLINE_FD_CLOEXEC,
+						&fi_ch.id2));
+	fi_ch.reg2 = ASSERT_OK(tu_register_create(ctl, 16,
+						  EVENTLINE_FD_NONBLOCK |
+						  EVENTLINE_FD_CLOEXEC));
+	ASSERT_OK(tu_subscribe(fi_ch.reg2, fi_ch.id2, NULL));
+	for (i = 0; i < FI_NTH_REPEAT; i++)
+		fi_chain_sweep("read(nesting entry)", (const int[]){ 0 }, 0,
+			       fi_prep_read, fi_call_read, fi_check_read, 0, 0);
+	/* Or the test proved nothing. */
+	EXPECT_GT(fi_ch.fired_shallow, 0);
+	fi_drain_all(fi_ch.reg);
+	close(fi_ch.owner2);
+	close(fi_ch.reg2);
+	close(fi_ch.reg);
+	fi_line_close_test_line(&line);
+
+	/* MUTATE REPLACE: a stage (first) and a register after it. */
+	fi_line_open_test_line(&stage_line, ctl, 0, 0);
+	ASSERT_OK(tu_ioctl(stage_line.owner, EVENTLINE_IOC_LINE_CONFIG, &cfg));
+	fi_ch.stage_owner = stage_line.owner;
+	fi_ch.stage_id = stage_line.id;
+	fi_ch.stage = ASSERT_OK(tu_register_create(ctl, 64,
+						   EVENTLINE_FD_NONBLOCK |
+						   EVENTLINE_FD_CLOEXEC));
+	ASSERT_OK(tu_subscribe(fi_ch.stage, stage_line.id, NULL));
+	fi_ch.down = ASSERT_OK(tu_register_create(ctl, 64,
+						  EVENTLINE_FD_NONBLOCK |
+						  EVENTLINE_FD_CLOEXEC));
+	ASSERT_OK(tu_subscribe(fi_ch.down, stage_line.id, NULL));
+	fi_subs(stage_line.owner, infos, 8, &rev);
+	g = (struct eventline_grant){
+		.size = sizeof(g), .flags = EVENTLINE_GRANT_MUTATE,
+		.sub_id = infos[0].sub_id,
+		.max_priority = EVENTLINE_PRIORITY_MIN,
+	};
+	ASSERT_OK(tu_ioctl(stage_line.owner, EVENTLINE_IOC_GRANT, &g));
+	fi_chain_sweep("mutate(replace, 0 bytes)", fi_enomem, 1,
+		       fi_prep_mutate, fi_call_mutate, fi_check_mutate, 0, 0);
+	fi_chain_sweep("mutate(replace, 300 bytes)", fi_enomem, 2,
+		       fi_prep_mutate, fi_call_mutate, fi_check_mutate, 300, 0);
+	fi_chain_sweep("mutate(replace, max_payload)", fi_enomem, 2,
+		       fi_prep_mutate, fi_call_mutate, fi_check_mutate,
+		       info->max_payload, 0);
+	close(fi_ch.stage);
+	close(fi_ch.down);
+	fi_line_close_test_line(&stage_line);
+
+	/* Count entries of a user that holds nothing yet. */
+	other = ASSERT_OK(tu_line_create(ctl, NULL, 0666, EVENTLINE_FD_CLOEXEC,
+					 &seq));
+	pid = tu_fork();
+	if (!pid) {
+		fi_ucount_helper(info, seq);
+		tap_child_exit();
+	}
+	tu_wait_ok(pid);
+	close(other);
+}
+
 static void __attribute__((noinline)) fi_prefault_stack(void)
 {
 	volatile unsigned char buf[256 * 1024];
@@ -1189,6 +1771,8 @@ static void fi_nth_helper(const struct eventline_info *info)
 	if (fpa)
 		fi_sweep_post_batch(&post_line, big_count, big_len, true, 1);
 	fi_line_close_test_line(&post_line);
+
+	fi_chain_sweeps(ctl, info);
 	close(ctl);
 }
 

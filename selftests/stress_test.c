@@ -57,6 +57,8 @@
 #define ST_READ_BUF	(64 * 1024)
 #define ST_HIST		16	/* records remembered for diagnostics */
 #define ST_MARKER_MARGIN 16384	/* queue room for churner marker posts */
+#define ST_SEQTAB_LEN	(1U << 22)	/* seqs remembered per line */
+#define ST_SEQ_RETAIN	(1ULL << 63)	/* seqtab: posted with POST_RETAIN */
 
 struct st_scenario {
 	const char *name;
@@ -76,6 +78,9 @@ struct st_scenario {
 	unsigned int churners;		/* SUBSCRIBE/UNSUBSCRIBE threads */
 	bool race_close;		/* close owners while posters post */
 	bool expect_loss;		/* small queues must overflow */
+	bool prio_churn;		/* PRIORITY on accounted subscriptions,
+					 * churners subscribe at random priorities */
+	unsigned int retain_every;	/* every Nth post of an actor retained */
 };
 
 /* What a posting actor puts at the start of every payload. */
@@ -459,6 +464,10 @@ struct st_state {
 	unsigned int posters_left;	/* atomic */
 	unsigned int readers_done;	/* atomic */
 	uint64_t churn_rounds, reg_churn_rounds;
+	uint64_t prio_calls, prio_stale;	/* PRIORITY calls, ESTALE among them */
+	uint64_t retained_got;		/* retained records churners checked */
+	/* retain_every: who posted each seq (ST_SEQ_*), per line */
+	uint64_t *seqtab[ST_MAX_LINES];
 	struct st_line lines[ST_MAX_LINES];
 	struct st_reg regs[ST_MAX_REGS];
 	int doomed[ST_MAX_REGS];
@@ -500,9 +509,19 @@ static unsigned int st_payload_len(unsigned int actor, uint64_t n)
 	return ST_PAYLOAD_HDR + (unsigned int)((n * 7 + actor * 13) % span);
 }
 
+static int st_post_flags(int fd, unsigned int line, unsigned int actor,
+			 uint64_t n, unsigned int flags, uint64_t *seq);
+
 /* Post actor @actor's post number @n on @fd: 0, or -errno. */
 static int st_post_one(int fd, unsigned int line, unsigned int actor,
 		       uint64_t n, uint64_t *seq)
+{
+	return st_post_flags(fd, line, actor, n, 0, seq);
+}
+
+/* The same with POST flags (EVENTLINE_POST_RETAIN). */
+static int st_post_flags(int fd, unsigned int line, unsigned int actor,
+			 uint64_t n, unsigned int flags, uint64_t *seq)
 {
 	unsigned char buf[4096] __attribute__((aligned(8)));
 	unsigned int len = st_payload_len(actor, n);
@@ -514,7 +533,31 @@ static int st_post_one(int fd, unsigned int line, unsigned int actor,
 		chunk = len - off < 256 ? len - off : 256;
 		tu_fill(buf + off, chunk, (unsigned int)(n * 31 + actor + off));
 	}
-	return tu_post(fd, (actor + n) % 64, buf, len, seq);
+	{
+		struct eventline_post p = {
+			.size = sizeof(p),
+			.flags = flags,
+			.type = (actor + n) % 64,
+			.payload_len = len,
+			.payload = (uintptr_t)buf,
+		};
+		long ret = tu_ioctl(fd, EVENTLINE_IOC_POST, &p);
+
+		if (!ret && seq)
+			*seq = p.seq;
+		return ret;
+	}
+}
+
+/* Remember who posted @seq of line @li (retain_every scenarios). */
+static void st_record_seq(unsigned int li, uint64_t seq, unsigned int actor,
+			  uint64_t n, bool retained)
+{
+	if (!st->seqtab[li] || seq >= ST_SEQTAB_LEN)
+		return;
+	__atomic_store_n(&st->seqtab[li][seq],
+			 (retained ? ST_SEQ_RETAIN : 0) |
+			 (uint64_t)actor << 32 | (uint32_t)n, __ATOMIC_RELEASE);
 }
 
 static void st_account_post(struct st_line *l, uint64_t seq)
@@ -538,13 +581,18 @@ static void st_poster(const struct st_actor *ac)
 
 	st_wait_flag(&st->go);
 	for (n = 1; n <= limit; n++) {
-		ret = st_post_one(ac->fd, ac->line, ac->actor, n, &seq);
+		bool retain = st->sc->retain_every &&
+			      n % st->sc->retain_every == 0;
+
+		ret = st_post_flags(ac->fd, ac->line, ac->actor, n,
+				    retain ? EVENTLINE_POST_RETAIN : 0, &seq);
 		if (!ret) {
 			if (refused) {
 				tap_diag("line %u actor %u: post accepted after EPIPE",
 					 ac->line, ac->actor);
 				tap_fail();
 			}
+			st_record_seq(ac->line, seq, ac->actor, n, retain);
 			st_account_post(l, seq);
 			continue;
 		}
@@ -710,6 +758,199 @@ static void *st_poll_thread(void *arg)
 /* ------------------------------------------------------------------ */
 /* Troublemakers                                                        */
 
+static unsigned int st_rand(unsigned int *seed)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	return *seed >> 8;
+}
+
+/*
+ * SUBSCRIBE at @prio.  The test runs as root, whose CAP_SYS_NICE lets it
+ * take any priority: the grant is exactly what was asked, never capped.
+ */
+static void st_subscribe_at(int reg, uint64_t id, int prio)
+{
+	struct eventline_line_ref ref = {
+		.size = sizeof(ref),
+		.id = id,
+		.priority = prio,
+	};
+
+	ASSERT_OK(tu_ioctl(reg, EVENTLINE_IOC_SUBSCRIBE, &ref));
+	EXPECT_EQ(ref.priority, prio);
+}
+
+/* One churner round of a retain_every scenario: what it must match. */
+struct st_ret_round {
+	uint64_t first;		/* first live seq: the line's next seq at SUBSCRIBE */
+	unsigned int nret;
+	uint64_t seqs[EVENTLINE_TYPE_MAX + 1];	/* retained records, in order */
+};
+
+/* A retained record carries its post's payload, intact. */
+static void st_check_retained_payload(unsigned int c, unsigned int li,
+				      const struct eventline_record *rec)
+{
+	struct st_payload hdr;
+
+	if (rec->payload_len < sizeof(hdr)) {
+		tap_diag("churner %u: retained seq %llu with %u payload bytes",
+			 c, (unsigned long long)rec->seq, rec->payload_len);
+		tap_fail();
+		return;
+	}
+	memcpy(&hdr, tu_payload(rec), sizeof(hdr));
+	if (hdr.line != li || hdr.len != rec->payload_len ||
+	    rec->type != (hdr.actor + hdr.n) % 64 || rec->pid == 0 ||
+	    rec->depth) {
+		tap_diag("churner %u: retained seq %llu: line %u len %u/%u type %u actor %u n %llu pid %u depth %u",
+			 c, (unsigned long long)rec->seq, hdr.line, hdr.len,
+			 rec->payload_len, rec->type, hdr.actor,
+			 (unsigned long long)hdr.n, rec->pid, rec->depth);
+		tap_fail();
+	}
+}
+
+/*
+ * Once posting is over, every seq's poster is known: a subscription whose
+ * first live event was seq F must have received first, in seq order, the
+ * latest retained post of each type numbered below F, and nothing else.
+ */
+static void st_check_retained_rounds(unsigned int c, unsigned int li,
+				     const struct st_ret_round *rounds,
+				     unsigned int nrounds)
+{
+	uint64_t latest[EVENTLINE_TYPE_MAX + 1] = { 0 }, s = 1, e;
+	uint64_t want[EVENTLINE_TYPE_MAX + 1], got = 0;
+	unsigned int r, t, nwant, bad = 0;
+	const uint64_t *tab = st->seqtab[li];
+
+	for (r = 0; r < nrounds && bad < 4; r++) {
+		const struct st_ret_round *rr = &rounds[r];
+
+		if (rr->first < s) {
+			tap_diag("churner %u round %u: first live seq %llu before %llu",
+				 c, r, (unsigned long long)rr->first,
+				 (unsigned long long)s);
+			tap_fail();
+			return;
+		}
+		for (; s < rr->first; s++) {
+			e = s < ST_SEQTAB_LEN ?
+			    __atomic_load_n(&tab[s], __ATOMIC_ACQUIRE) : 0;
+			if (!e) {
+				tap_diag("churner %u: seq %llu posted by nobody known",
+					 c, (unsigned long long)s);
+				tap_fail();
+				return;
+			}
+			if (e & ST_SEQ_RETAIN)
+				latest[((e >> 32 & 0xffff) + (uint32_t)e) % 64] = s;
+		}
+		for (nwant = 0, t = 0; t <= EVENTLINE_TYPE_MAX; t++)
+			if (latest[t])
+				want[nwant++] = latest[t];
+		/* In seq order, as they must arrive. */
+		for (t = 1; t < nwant; t++) {
+			uint64_t v = want[t];
+			unsigned int k = t;
+
+			for (; k && want[k - 1] > v; k--)
+				want[k] = want[k - 1];
+			want[k] = v;
+		}
+		got += rr->nret;
+		if (rr->nret != nwant ||
+		    memcmp(rr->seqs, want, nwant * sizeof(want[0]))) {
+			tap_diag("churner %u round %u (first live seq %llu): %u retained records, want %u; first got %llu want %llu, last got %llu want %llu",
+				 c, r, (unsigned long long)rr->first, rr->nret,
+				 nwant,
+				 (unsigned long long)(rr->nret ? rr->seqs[0] : 0),
+				 (unsigned long long)(nwant ? want[0] : 0),
+				 (unsigned long long)(rr->nret ?
+						      rr->seqs[rr->nret - 1] : 0),
+				 (unsigned long long)(nwant ? want[nwant - 1] : 0));
+			tap_fail();
+			bad++;
+		}
+	}
+	__atomic_add_fetch(&st->retained_got, got, __ATOMIC_RELAXED);
+}
+
+/*
+ * PRIORITY on the accounted registers' subscriptions while posts fly: the
+ * chain array is rebuilt under the deliverers, which must never skip or
+ * repeat a register.  Every few calls, the owner's listing must be in
+ * chain order (priority, then subscription age).
+ */
+static void *st_prio_thread(void *arg)
+{
+	struct eventline_sub_info infos[ST_MAX_REGS + 8];
+	unsigned int seed = 0x9e1, calls = 0, stale = 0, i;
+
+	(void)arg;
+	st_wait_flag(&st->go);
+	while (!__atomic_load_n(&st->posting_done, __ATOMIC_ACQUIRE)) {
+		struct st_reg *r = &st->regs[st_rand(&seed) % st->sc->regs];
+		struct st_line *l = &st->lines[r->line_idx[st_rand(&seed) %
+							   r->nlines]];
+		struct eventline_line_subs ls = {
+			.size = sizeof(ls),
+			.count = TU_ARRAY_SIZE(infos),
+			.entry_size = sizeof(infos[0]),
+			.entries = (uintptr_t)infos,
+		};
+		struct eventline_priority pr = {
+			.size = sizeof(pr),
+			.line_id = l->id,
+			.priority = (int)(st_rand(&seed) % 2001) - 1000,
+		};
+		int want = pr.priority;
+		long ret, n;
+
+		if (calls % 4 == 0 || calls % 8 == 1) {
+			n = tu_ioctl(l->owner, EVENTLINE_IOC_LINE_SUBS, &ls);
+			ASSERT_OK(n);
+			for (i = 1; i < (unsigned int)n; i++)
+				if (infos[i].priority > infos[i - 1].priority ||
+				    (infos[i].priority == infos[i - 1].priority &&
+				     infos[i].sub_id < infos[i - 1].sub_id)) {
+					tap_diag("chain out of order at %u: sub %llu prio %d after sub %llu prio %d",
+						 i,
+						 (unsigned long long)infos[i].sub_id,
+						 infos[i].priority,
+						 (unsigned long long)infos[i - 1].sub_id,
+						 infos[i - 1].priority);
+					tap_fail();
+				}
+			if (calls % 4 == 0)
+				pr.expected_rev = ls.revision;
+		}
+		ret = tu_ioctl(r->fd, EVENTLINE_IOC_PRIORITY, &pr);
+		calls++;
+		if (ret == -ESTALE && pr.expected_rev) {
+			stale++;
+			continue;
+		}
+		if (ret) {
+			tap_diag("PRIORITY %d on line %llu: %s", want,
+				 (unsigned long long)l->id, tap_errname(-ret));
+			tap_fail();
+			break;
+		}
+		if (pr.priority != want || pr.result) {
+			tap_diag("PRIORITY %d: granted %d result %u", want,
+				 pr.priority, pr.result);
+			tap_fail();
+		}
+		if (calls % 16 == 0)
+			sched_yield();
+	}
+	__atomic_add_fetch(&st->prio_calls, calls, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&st->prio_stale, stale, __ATOMIC_RELAXED);
+	return NULL;
+}
+
 /*
  * SUBSCRIBE/UNSUBSCRIBE in a loop on a register of our own, bracketing
  * each subscription with marker posts (see the top of the file).
@@ -721,6 +962,9 @@ static void *st_churn_thread(void *arg)
 	struct st_line *l = &st->lines[li];
 	const struct eventline_record *rec;
 	uint64_t m[4], first, last, n = 0;
+	struct st_ret_round *rounds = NULL;
+	unsigned int nrounds = 0, rounds_cap = 0;
+	unsigned int seed = 0x5eed + c;
 	struct tu_reader rd;
 	int reg, poster, ret;
 	unsigned int round;
@@ -739,19 +983,38 @@ static void *st_churn_thread(void *arg)
 
 	for (round = 0; !__atomic_load_n(&st->posting_done, __ATOMIC_ACQUIRE);
 	     round++) {
+		struct st_ret_round *rr = NULL;
+		int prio = 0;
+
 		ASSERT_OK(st_post_one(poster, li, actor, ++n, &m[0]));
+		st_record_seq(li, m[0], actor, n, false);
 		st_account_post(l, m[0]);
-		ASSERT_OK(tu_subscribe(reg, l->id, NULL));
+		if (st->sc->prio_churn)
+			prio = (int)(st_rand(&seed) % 2001) - 1000;
+		st_subscribe_at(reg, l->id, prio);
 		ASSERT_OK(st_post_one(poster, li, actor, ++n, &m[1]));
+		st_record_seq(li, m[1], actor, n, false);
 		st_account_post(l, m[1]);
 		if (round & 1)
 			sched_yield();
 		ASSERT_OK(st_post_one(poster, li, actor, ++n, &m[2]));
+		st_record_seq(li, m[2], actor, n, false);
 		st_account_post(l, m[2]);
 		ASSERT_OK(tu_unsubscribe(reg, l->id));
 		ASSERT_OK(st_post_one(poster, li, actor, ++n, &m[3]));
+		st_record_seq(li, m[3], actor, n, false);
 		st_account_post(l, m[3]);
 
+		if (st->sc->retain_every) {
+			if (nrounds == rounds_cap) {
+				rounds_cap = rounds_cap ? 2 * rounds_cap : 256;
+				rounds = realloc(rounds,
+						 rounds_cap * sizeof(*rounds));
+				ASSERT_TRUE(rounds != NULL);
+			}
+			rr = &rounds[nrounds++];
+			memset(rr, 0, sizeof(*rr));
+		}
 		first = last = 0;
 		while ((ret = tu_reader_next(&rd, &rec)) == 1) {
 			if (rec->category != EVENTLINE_CAT_LINE ||
@@ -759,6 +1022,31 @@ static void *st_churn_thread(void *arg)
 				tap_diag("churner %u: record cat %u type %u",
 					 c, rec->category, rec->type);
 				tap_abort();
+			}
+			/* The line's state first, then what was posted. */
+			if (rec->flags & EVENTLINE_RECORD_RETAINED) {
+				if (!rr || first || rec->flags !=
+						    EVENTLINE_RECORD_RETAINED ||
+				    rr->nret == TU_ARRAY_SIZE(rr->seqs) ||
+				    (rr->nret &&
+				     rec->seq <= rr->seqs[rr->nret - 1])) {
+					tap_diag("churner %u round %u: retained seq %llu flags %#x (%u retained before, first live %llu)",
+						 c, round,
+						 (unsigned long long)rec->seq,
+						 rec->flags, rr ? rr->nret : 0,
+						 (unsigned long long)first);
+					tap_fail();
+					break;
+				}
+				st_check_retained_payload(c, li, rec);
+				rr->seqs[rr->nret++] = rec->seq;
+				continue;
+			}
+			if (rec->flags || rec->depth) {
+				tap_diag("churner %u round %u: seq %llu flags %#x depth %u",
+					 c, round, (unsigned long long)rec->seq,
+					 rec->flags, rec->depth);
+				tap_fail();
 			}
 			if (last && rec->seq != last + 1) {
 				tap_diag("churner %u round %u: seq %llu after %llu",
@@ -770,7 +1058,11 @@ static void *st_churn_thread(void *arg)
 				first = rec->seq;
 			last = rec->seq;
 		}
+		if (ret == 1)	/* broke out on a bad retained record */
+			break;
 		ASSERT_EQ(ret, -EAGAIN);
+		if (rr)
+			rr->first = first;
 		/* Exactly what was posted while subscribed, markers included. */
 		if (!(first > m[0] && first <= m[1] && last >= m[2] &&
 		      last < m[3])) {
@@ -794,6 +1086,9 @@ static void *st_churn_thread(void *arg)
 		}
 	}
 	__atomic_add_fetch(&st->churn_rounds, round, __ATOMIC_RELAXED);
+	if (st->sc->retain_every)
+		st_check_retained_rounds(c, li, rounds, nrounds);
+	free(rounds);
 	tu_reader_fini(&rd);
 	close(reg);
 	close(poster);
@@ -963,7 +1258,7 @@ static void st_report_progress(void)
 static void st_run(const struct st_scenario *sc)
 {
 	pthread_t posters[ST_MAX_LINES * ST_MAX_ACTORS], readers[ST_MAX_REGS];
-	pthread_t churners[8], reg_closer, owner_closer;
+	pthread_t churners[8], reg_closer, owner_closer, prio_thread;
 	struct st_actor actors[ST_MAX_LINES * ST_MAX_ACTORS];
 	struct st_poller pollers[ST_MAX_REGS];
 	pid_t pids[ST_MAX_LINES * ST_MAX_ACTORS + ST_MAX_REGS];
@@ -994,6 +1289,14 @@ static void st_run(const struct st_scenario *sc)
 	/* Lines and their posting fds. */
 	for (i = 0; i < sc->lines; i++) {
 		struct st_line *l = &st->lines[i];
+
+		if (sc->retain_every) {
+			st->seqtab[i] = mmap(NULL, ST_SEQTAB_LEN * sizeof(uint64_t),
+					     PROT_READ | PROT_WRITE,
+					     MAP_SHARED | MAP_ANONYMOUS |
+					     MAP_NORESERVE, -1, 0);
+			ASSERT_TRUE(st->seqtab[i] != MAP_FAILED);
+		}
 
 		l->owner = ASSERT_OK(tu_line_create(st->ctl, NULL, 0600, 0,
 						    &l->id));
@@ -1102,6 +1405,9 @@ static void st_run(const struct st_scenario *sc)
 	if (sc->race_close)
 		ASSERT_EQ(pthread_create(&owner_closer, NULL,
 					 st_owner_closer_thread, NULL), 0);
+	if (sc->prio_churn)
+		ASSERT_EQ(pthread_create(&prio_thread, NULL, st_prio_thread,
+					 NULL), 0);
 
 	__atomic_store_n(&st->go, 1, __ATOMIC_RELEASE);
 
@@ -1117,6 +1423,8 @@ static void st_run(const struct st_scenario *sc)
 		pthread_join(reg_closer, NULL);
 	if (sc->race_close)
 		pthread_join(owner_closer, NULL);
+	if (sc->prio_churn)
+		pthread_join(prio_thread, NULL);
 
 	/*
 	 * Close the lines while the blocking readers sleep in read(): the
@@ -1181,6 +1489,766 @@ static void st_run(const struct st_scenario *sc)
 	}
 	if (sc->churners)
 		EXPECT_GT(st->churn_rounds, 0);
+	if (sc->prio_churn) {
+		tap_diag("%s: %llu PRIORITY calls, %llu ESTALE", sc->name,
+			 (unsigned long long)st->prio_calls,
+			 (unsigned long long)st->prio_stale);
+		EXPECT_GT(st->prio_calls, st->prio_stale);
+	}
+	if (sc->retain_every) {
+		tap_diag("%s: %llu retained records checked", sc->name,
+			 (unsigned long long)st->retained_got);
+		EXPECT_GT(st->retained_got, 0);
+		for (i = 0; i < sc->lines; i++)
+			munmap(st->seqtab[i], ST_SEQTAB_LEN * sizeof(uint64_t));
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* A line with a mutating stage                                         */
+
+/*
+ * stage_churn and stage_close run their own driver: one line, registers
+ * before a stage in the chain (priority 0), the stage (-5) and registers
+ * after it (-10), posters on poster fds, all threads of this process.
+ * Every reader keeps a digest of each record; once the line has closed
+ * the streams are checked against what was posted (by seq) and what the
+ * stage answered (by seq, with the errno MUTATE returned):
+ *
+ *  - registers before the stage, and the stage itself, get every event
+ *    once, in seq order, as posted (the stage's copy flagged STAGE or not);
+ *  - registers after the stage get, in seq order, every event except those
+ *    answered DROP with MUTATE returning 0; those answered REPLACE with 0
+ *    carry the replacement (type, payload, MUTATED, mutations 1); every
+ *    other one (FORWARD, late answers refused with ETIMEDOUT, events the
+ *    stage saw while it was no stage) arrives as posted;
+ *  - then LINE_CLOSED, then end of file; nothing is lost.
+ *
+ * The owner revokes the stage's grant only once every answer MUTATE
+ * accepted has been applied (the stage's forwarded + mutated + dropped in
+ * LINE_SUBS catch up; the stage answers nothing meanwhile): an accepted
+ * answer that a revoke flushes would otherwise make the expectation for
+ * that event depend on timing.
+ */
+#define SG_MAX_ACTORS	4
+#define SG_PAYLOAD_MAX	64
+#define SG_SEQS		(1U << 16)
+#define SG_PRIO_BEFORE	0
+#define SG_PRIO_STAGE	(-5)
+#define SG_PRIO_AFTER	(-10)
+
+struct sg_rec {
+	uint64_t seq, hash;
+	uint32_t flags, len;
+	uint16_t cat, type, mutations, depth;
+};
+
+struct sg_stream {
+	const char *role;
+	int fd;
+	struct sg_rec *recs;
+	unsigned int n, cap;
+	unsigned int errors;
+	bool eof;
+};
+
+struct sg_answer {
+	int action;		/* -1: never answered */
+	int ret;		/* what MUTATE returned */
+};
+
+struct sg_state {
+	int ctl, owner;
+	uint64_t id, stage_sub;
+	unsigned int timeout_ms, events, nposters;
+	int posters[SG_MAX_ACTORS];
+	uint64_t tab[SG_SEQS];		/* seq -> actor << 32 | n */
+	struct sg_answer ans[SG_SEQS];
+	uint64_t max_seq;		/* atomic */
+	pthread_mutex_t mu;		/* MUTATE calls vs. revoking */
+	uint64_t accepted[3];		/* MUTATE returned 0, per action */
+	unsigned int stalls, late, refused, stale, toggles;
+	int stage_on;
+	/* seqs up to this may have been given to an earlier stage epoch */
+	uint64_t epoch_hi;
+	int go, posting_done;
+	/* stage_close: answer the first few, then stall */
+	unsigned int answer_first;
+	uint64_t pending_seq;		/* first STAGE record left unanswered */
+	int after_close_ret;
+	struct sg_stream before[2], stage, after[2];
+};
+
+static struct sg_state *sg;
+
+static uint64_t sg_hash(const void *p, size_t len)
+{
+	const unsigned char *c = p;
+	uint64_t h = 1469598103934665603ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ c[i]) * 1099511628211ULL;
+	return h;
+}
+
+static unsigned int sg_len(unsigned int actor, uint64_t n)
+{
+	return ST_PAYLOAD_HDR +
+	       (unsigned int)((n * 7 + actor * 13) %
+			      (SG_PAYLOAD_MAX - ST_PAYLOAD_HDR + 1));
+}
+
+/* The payload actor @actor's post @n carries. */
+static unsigned int sg_payload(unsigned char *buf, unsigned int actor,
+			       uint64_t n)
+{
+	unsigned int len = sg_len(actor, n);
+	struct st_payload hdr = { 0, actor, len, n };
+
+	memcpy(buf, &hdr, sizeof(hdr));
+	tu_fill(buf + sizeof(hdr), len - sizeof(hdr),
+		(unsigned int)(n * 31 + actor));
+	return len;
+}
+
+/* What the stage puts in place of seq @seq's payload. */
+static unsigned int sg_replacement(unsigned char *buf, uint64_t seq,
+				   unsigned int *type)
+{
+	unsigned int len = 8 + (unsigned int)(seq % 57);
+
+	*type = (unsigned int)((seq * 5 + 1) % 64);
+	tu_fill(buf, len, (unsigned int)(seq * 2654435761u));
+	return len;
+}
+
+static void sg_stream_init(struct sg_stream *s, const char *role, int fd)
+{
+	memset(s, 0, sizeof(*s));
+	s->role = role;
+	s->fd = fd;
+}
+
+static void sg_keep(struct sg_stream *s, const struct eventline_record *rec)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 1024;
+		s->recs = realloc(s->recs, s->cap * sizeof(*s->recs));
+		ASSERT_TRUE(s->recs != NULL);
+	}
+	s->recs[s->n++] = (struct sg_rec){
+		.seq = rec->seq,
+		.hash = sg_hash(tu_payload(rec), rec->payload_len),
+		.flags = rec->flags, .len = rec->payload_len,
+		.cat = rec->category, .type = rec->type,
+		.mutations = rec->mutations, .depth = rec->depth,
+	};
+}
+
+static void *sg_reader_thread(void *arg)
+{
+	struct sg_stream *s = arg;
+	const struct eventline_record *rec;
+	struct tu_reader rd;
+	int ret;
+
+	tu_reader_init(&rd, s->fd, ST_READ_BUF);
+	while ((ret = tu_reader_next(&rd, &rec)) != 0) {
+		if (ret == -EINTR)
+			continue;
+		if (ret < 0) {
+			tap_diag("%s: read: %s", s->role, tap_errname(-ret));
+			tap_fail();
+			break;
+		}
+		sg_keep(s, rec);
+	}
+	s->eof = ret == 0;
+	tu_reader_fini(&rd);
+	return NULL;
+}
+
+static long sg_mutate(int reg, uint64_t line_id, uint64_t seq, int action)
+{
+	unsigned char buf[SG_PAYLOAD_MAX];
+	unsigned int type = 0, len = 0;
+	struct eventline_mutate m = {
+		.size = sizeof(m),
+		.line_id = line_id,
+		.seq = seq,
+		.action = action,
+	};
+
+	if (action == EVENTLINE_MUTATE_REPLACE) {
+		len = sg_replacement(buf, seq, &type);
+		m.type = type;
+		m.payload_len = len;
+		m.payload = (uintptr_t)buf;
+	}
+	return tu_ioctl(reg, EVENTLINE_IOC_MUTATE, &m);
+}
+
+/* The stage's entry in the owner's listing. */
+static struct eventline_sub_info sg_stage_info(void)
+{
+	struct eventline_sub_info infos[8];
+	struct eventline_line_subs ls = {
+		.size = sizeof(ls),
+		.count = TU_ARRAY_SIZE(infos),
+		.entry_size = sizeof(infos[0]),
+		.entries = (uintptr_t)infos,
+	};
+	long n = ASSERT_OK(tu_ioctl(sg->owner, EVENTLINE_IOC_LINE_SUBS, &ls));
+	long i;
+
+	for (i = 0; i < n; i++)
+		if (infos[i].sub_id == sg->stage_sub)
+			return infos[i];
+	tap_diag("stage sub %llu not listed", (unsigned long long)sg->stage_sub);
+	tap_abort();
+}
+
+static uint64_t sg_accepted(void)
+{
+	return sg->accepted[0] + sg->accepted[1] + sg->accepted[2];
+}
+
+/* Wait (holding sg->mu) until every accepted answer has been applied. */
+static void sg_wait_applied(void)
+{
+	struct eventline_sub_info si;
+	unsigned int waited;
+
+	for (waited = 0; ; waited++) {
+		si = sg_stage_info();
+		if (si.forwarded + si.mutated + si.dropped == sg_accepted())
+			return;
+		if (waited == 10000) {
+			tap_diag("stage: %u forwarded + %u mutated + %u dropped applied, %llu answers accepted, after 10 s",
+				 si.forwarded, si.mutated, si.dropped,
+				 (unsigned long long)sg_accepted());
+			tap_fail();
+			return;
+		}
+		tu_msleep(1);
+	}
+}
+
+/* Make the stage a stage, or no more (after its answers applied). */
+static void sg_set_stage(bool on)
+{
+	struct eventline_grant g = {
+		.size = sizeof(g),
+		.flags = on ? EVENTLINE_GRANT_MUTATE : 0,
+		.sub_id = sg->stage_sub,
+		.max_priority = EVENTLINE_PRIORITY_MIN,
+	};
+
+	pthread_mutex_lock(&sg->mu);
+	if (!on)
+		sg_wait_applied();
+	ASSERT_OK(tu_ioctl(sg->owner, EVENTLINE_IOC_GRANT, &g));
+	/*
+	 * The stage answers events from the line's next seq on: at most
+	 * what was posted by now and one post in flight per poster.
+	 */
+	if (on)
+		sg->epoch_hi = __atomic_load_n(&sg->max_seq, __ATOMIC_RELAXED) +
+			       sg->nposters;
+	__atomic_store_n(&sg->stage_on, on, __ATOMIC_RELEASE);
+	EXPECT_EQ(!!(sg_stage_info().sub_flags & EVENTLINE_SUB_STAGE), on);
+	sg->toggles++;
+	pthread_mutex_unlock(&sg->mu);
+}
+
+static void *sg_poster_thread(void *arg)
+{
+	unsigned int actor = (uintptr_t)arg;
+	unsigned char buf[SG_PAYLOAD_MAX];
+	unsigned int n, len, refused = 0;
+	uint64_t seq, old;
+	long ret;
+
+	st_wait_flag(&sg->go);
+	for (n = 1; n <= sg->events; n++) {
+		len = sg_payload(buf, actor, n);
+		ret = tu_post(sg->posters[actor], (actor + n) % 64, buf, len,
+			      &seq);
+		if (ret == -EPIPE && sg->answer_first) {
+			/* stage_close: the owner closed the line */
+			if (++refused == 4)
+				break;
+			continue;
+		}
+		if (ret) {
+			tap_diag("poster %u post %u: %s", actor, n,
+				 tap_errname(-ret));
+			tap_fail();
+			break;
+		}
+		if (refused || seq >= SG_SEQS) {
+			tap_diag("poster %u: seq %llu (after %u EPIPE)", actor,
+				 (unsigned long long)seq, refused);
+			tap_fail();
+			break;
+		}
+		sg->tab[seq] = (uint64_t)actor << 32 | n;
+		old = __atomic_load_n(&sg->max_seq, __ATOMIC_RELAXED);
+		while (seq > old &&
+		       !__atomic_compare_exchange_n(&sg->max_seq, &old, seq,
+						    false, __ATOMIC_RELAXED,
+						    __ATOMIC_RELAXED))
+			;
+	}
+	if (sg->answer_first && !refused) {
+		tap_diag("poster %u: never refused by the closed line", actor);
+		tap_fail();
+	}
+	return NULL;
+}
+
+/*
+ * The stage: answers each record flagged STAGE, FORWARD, REPLACE or DROP
+ * at random, now and then only after a stall past the stage timeout
+ * (stage_churn); or the first few with REPLACE, then nothing
+ * (stage_close).
+ */
+static void *sg_stage_thread(void *arg)
+{
+	struct sg_stream *s = &sg->stage;
+	const struct eventline_record *rec;
+	unsigned int seed = 0xc0ffee, answered = 0;
+	struct tu_reader rd;
+	int ret, action;
+	long mret;
+
+	(void)arg;
+	tu_reader_init(&rd, s->fd, ST_READ_BUF);
+	while ((ret = tu_reader_next(&rd, &rec)) != 0) {
+		if (ret == -EINTR)
+			continue;
+		if (ret < 0) {
+			tap_diag("stage: read: %s", tap_errname(-ret));
+			tap_fail();
+			break;
+		}
+		sg_keep(s, rec);
+		if (rec->category == EVENTLINE_CAT_META &&
+		    rec->type == EVENTLINE_META_LINE_CLOSED &&
+		    sg->pending_seq) {
+			/* The line is gone: an answer now cannot be taken. */
+			sg->after_close_ret = sg_mutate(s->fd, sg->id,
+							sg->pending_seq,
+							EVENTLINE_MUTATE_FORWARD);
+			continue;
+		}
+		if (rec->category != EVENTLINE_CAT_LINE ||
+		    !(rec->flags & EVENTLINE_RECORD_STAGE) ||
+		    rec->seq >= SG_SEQS)
+			continue;
+		if (sg->answer_first) {
+			if (answered == sg->answer_first) {
+				if (!sg->pending_seq)
+					sg->pending_seq = rec->seq;
+				continue;
+			}
+			action = EVENTLINE_MUTATE_REPLACE;
+		} else {
+			unsigned int r = st_rand(&seed) % 100;
+
+			action = r < 40 ? EVENTLINE_MUTATE_FORWARD :
+				 r < 75 ? EVENTLINE_MUTATE_REPLACE :
+					  EVENTLINE_MUTATE_DROP;
+			if (st_rand(&seed) % 12 == 0) {
+				tu_msleep(2 * sg->timeout_ms);
+				sg->stalls++;
+			}
+		}
+		pthread_mutex_lock(&sg->mu);
+		mret = sg_mutate(s->fd, sg->id, rec->seq, action);
+		sg->ans[rec->seq] = (struct sg_answer){ action, (int)mret };
+		if (!mret)
+			sg->accepted[action]++;
+		else if (mret == -ETIMEDOUT)
+			sg->late++;
+		else if (mret == -ENOENT && !sg->stage_on)
+			sg->refused++;	/* given while it was a stage */
+		else if (mret == -EINVAL && rec->seq <= sg->epoch_hi &&
+			 sg->toggles > 1)
+			sg->stale++;	/* given to an earlier epoch */
+		else {
+			tap_diag("stage: MUTATE seq %llu action %d: %s (stage %s)",
+				 (unsigned long long)rec->seq, action,
+				 tap_errname((int)-mret),
+				 sg->stage_on ? "on" : "off");
+			tap_fail();
+		}
+		pthread_mutex_unlock(&sg->mu);
+		answered++;
+	}
+	s->eof = ret == 0;
+	tu_reader_fini(&rd);
+	return NULL;
+}
+
+static void __attribute__((format(printf, 3, 4)))
+sg_error(struct sg_stream *s, unsigned int i, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	tap_fail();
+	if (s->errors++ < 4)
+		tap_diag("%s record %u of %u: %s", s->role, i, s->n, msg);
+}
+
+/*
+ * Check one stream: @mutable says whether the stage's answers apply to it
+ * (a register after the stage), @stage_flag whether records may carry
+ * EVENTLINE_RECORD_STAGE (the stage's own).
+ */
+static void sg_check(struct sg_stream *s, uint64_t final, bool mutable,
+		     bool stage_flag)
+{
+	unsigned char buf[SG_PAYLOAD_MAX];
+	unsigned int i = 0, len, type;
+	uint64_t seq, e, hash;
+	uint32_t flags;
+	uint16_t mutations;
+
+	if (!s->eof)
+		sg_error(s, s->n, "no end of file");
+	for (seq = 1; seq <= final; seq++) {
+		const struct sg_answer *a = &sg->ans[seq];
+		bool applied = mutable && a->action >= 0 && !a->ret;
+		const struct sg_rec *r;
+
+		if (applied && a->action == EVENTLINE_MUTATE_DROP)
+			continue;
+		e = sg->tab[seq];
+		if (!e) {
+			sg_error(s, i, "seq %llu: no poster knows it",
+				 (unsigned long long)seq);
+			return;
+		}
+		if (applied && a->action == EVENTLINE_MUTATE_REPLACE) {
+			len = sg_replacement(buf, seq, &type);
+			flags = EVENTLINE_RECORD_MUTATED;
+			mutations = 1;
+		} else {
+			len = sg_payload(buf, e >> 32, (uint32_t)e);
+			type = ((e >> 32) + (uint32_t)e) % 64;
+			flags = 0;
+			mutations = 0;
+		}
+		hash = sg_hash(buf, len);
+		/* A CHOKE record may come anywhere; nothing else. */
+		while (i < s->n && s->recs[i].cat == EVENTLINE_CAT_META &&
+		       s->recs[i].type == EVENTLINE_META_CHOKE)
+			i++;
+		if (i == s->n) {
+			sg_error(s, i, "ended before seq %llu (of %llu)",
+				 (unsigned long long)seq,
+				 (unsigned long long)final);
+			return;
+		}
+		r = &s->recs[i++];
+		if (r->cat != EVENTLINE_CAT_LINE || r->seq != seq) {
+			sg_error(s, i - 1, "cat %u type %u seq %llu, want seq %llu (answer %d: %s)",
+				 r->cat, r->type, (unsigned long long)r->seq,
+				 (unsigned long long)seq, a->action,
+				 a->action >= 0 ? tap_errname(-a->ret) : "-");
+			return;
+		}
+		if (stage_flag)
+			flags |= r->flags & EVENTLINE_RECORD_STAGE;
+		if (r->type != type || r->len != len || r->hash != hash ||
+		    r->flags != flags || r->mutations != mutations || r->depth)
+			sg_error(s, i - 1, "seq %llu: type %u len %u flags %#x mutations %u depth %u%s, want type %u len %u flags %#x mutations %u (answer %d: %s)",
+				 (unsigned long long)seq, r->type, r->len,
+				 r->flags, r->mutations, r->depth,
+				 r->hash != hash ? " payload differs" : "",
+				 type, len, flags, mutations, a->action,
+				 a->action >= 0 ? tap_errname(-a->ret) : "-");
+	}
+	while (i < s->n && s->recs[i].cat == EVENTLINE_CAT_META &&
+	       s->recs[i].type == EVENTLINE_META_CHOKE)
+		i++;
+	if (i == s->n || s->recs[i].cat != EVENTLINE_CAT_META ||
+	    s->recs[i].type != EVENTLINE_META_LINE_CLOSED)
+		sg_error(s, i, "no LINE_CLOSED after the last event (%s)",
+			 i < s->n ? "another record" : "nothing");
+	else if (i + 1 != s->n)
+		sg_error(s, i + 1, "records after LINE_CLOSED");
+	free(s->recs);
+}
+
+/* A register at @prio on the line, large enough never to overflow. */
+static int sg_register(unsigned int total, int prio)
+{
+	struct eventline_info info;
+	uint64_t ring = st_pow2_ceil((uint64_t)total *
+				     TU_REC_SIZE(SG_PAYLOAD_MAX) + 4096);
+	int fd;
+
+	tu_get_info(sg->ctl, &info);
+	ASSERT_LE(total + 16, info.max_queue_len);
+	ASSERT_LE(ring, info.max_ring_size);
+	fd = ASSERT_OK(tu_register_create_ring(sg->ctl, total + 16, ring, 0));
+	st_subscribe_at(fd, sg->id, prio);
+	return fd;
+}
+
+static void sg_setup(unsigned int events, unsigned int nposters,
+		     unsigned int timeout_ms)
+{
+	struct eventline_info info;
+	struct eventline_line_config cfg = { .size = sizeof(cfg) };
+	unsigned int total = events * nposters, i;
+
+	sg = mmap(NULL, sizeof(*sg), PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(sg != MAP_FAILED);
+	ASSERT_LE(nposters, SG_MAX_ACTORS);
+	ASSERT_LT(total, SG_SEQS - 1);
+	pthread_mutex_init(&sg->mu, NULL);
+	for (i = 0; i < SG_SEQS; i++)
+		sg->ans[i].action = -1;
+	sg->events = events;
+	sg->nposters = nposters;
+	sg->timeout_ms = timeout_ms;
+	sg->ctl = tu_open_ctl();
+	tu_get_info(sg->ctl, &info);
+	sg->owner = ASSERT_OK(tu_line_create(sg->ctl, NULL, 0600, 0, &sg->id));
+	cfg.priority_ceiling = info.priority_ceiling;
+	cfg.stage_timeout_ms = timeout_ms;
+	ASSERT_OK(tu_ioctl(sg->owner, EVENTLINE_IOC_LINE_CONFIG, &cfg));
+	for (i = 0; i < nposters; i++)
+		sg->posters[i] = ASSERT_OK(tu_line_open(sg->ctl, sg->id, NULL, 0));
+
+	/* Subscribed in an order the priorities must undo. */
+	sg_stream_init(&sg->after[0], "after-stage reg 0",
+		       sg_register(total, SG_PRIO_AFTER));
+	sg_stream_init(&sg->stage, "stage",
+		       sg_register(total, SG_PRIO_STAGE));
+	sg_stream_init(&sg->before[0], "before-stage reg 0",
+		       sg_register(total, SG_PRIO_BEFORE));
+	sg_stream_init(&sg->after[1], "after-stage reg 1",
+		       sg_register(total, SG_PRIO_AFTER));
+	sg_stream_init(&sg->before[1], "before-stage reg 1",
+		       sg_register(total, SG_PRIO_BEFORE));
+	{
+		struct eventline_sub_info infos[8];
+		struct eventline_line_subs ls = {
+			.size = sizeof(ls),
+			.count = TU_ARRAY_SIZE(infos),
+			.entry_size = sizeof(infos[0]),
+			.entries = (uintptr_t)infos,
+		};
+
+		ASSERT_EQ(tu_ioctl(sg->owner, EVENTLINE_IOC_LINE_SUBS, &ls), 5);
+		EXPECT_EQ(infos[0].priority, SG_PRIO_BEFORE);
+		EXPECT_EQ(infos[1].priority, SG_PRIO_BEFORE);
+		EXPECT_EQ(infos[2].priority, SG_PRIO_STAGE);
+		EXPECT_EQ(infos[3].priority, SG_PRIO_AFTER);
+		sg->stage_sub = infos[2].sub_id;
+	}
+}
+
+static void sg_teardown(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < sg->nposters; i++)
+		close(sg->posters[i]);
+	close(sg->before[0].fd);
+	close(sg->before[1].fd);
+	close(sg->after[0].fd);
+	close(sg->after[1].fd);
+	close(sg->stage.fd);
+	close(sg->ctl);
+	munmap(sg, sizeof(*sg));
+	sg = NULL;
+}
+
+static void sg_start_readers(pthread_t *th)
+{
+	ASSERT_EQ(pthread_create(&th[0], NULL, sg_reader_thread, &sg->before[0]), 0);
+	ASSERT_EQ(pthread_create(&th[1], NULL, sg_reader_thread, &sg->before[1]), 0);
+	ASSERT_EQ(pthread_create(&th[2], NULL, sg_reader_thread, &sg->after[0]), 0);
+	ASSERT_EQ(pthread_create(&th[3], NULL, sg_reader_thread, &sg->after[1]), 0);
+	ASSERT_EQ(pthread_create(&th[4], NULL, sg_stage_thread, NULL), 0);
+}
+
+/* Join the readers, which must all reach end of file within @secs. */
+static void sg_join_readers(pthread_t *th, unsigned int secs)
+{
+	struct sg_stream *ss[5] = { &sg->before[0], &sg->before[1],
+				    &sg->after[0], &sg->after[1], &sg->stage };
+	uint64_t deadline = tu_now_ns() + secs * 1000000000ULL;
+	unsigned int i;
+
+	for (i = 0; i < 5; i++) {
+		while (!__atomic_load_n(&ss[i]->eof, __ATOMIC_ACQUIRE) &&
+		       tu_now_ns() < deadline)
+			tu_msleep(5);
+		if (!ss[i]->eof) {
+			tap_diag("%s: no end of file after %u s (%u records)",
+				 ss[i]->role, secs, ss[i]->n);
+			tap_abort();
+		}
+		pthread_join(th[i], NULL);
+	}
+}
+
+static void sg_check_all(uint64_t final)
+{
+	sg_check(&sg->before[0], final, false, false);
+	sg_check(&sg->before[1], final, false, false);
+	sg_check(&sg->stage, final, false, true);
+	sg_check(&sg->after[0], final, true, false);
+	sg_check(&sg->after[1], final, true, false);
+}
+
+/*
+ * stage_churn: the stage answers at random, stalls past the timeout now
+ * and then, while the owner makes it a stage and no stage again and three
+ * posters post.
+ */
+static void test_stage_churn(void)
+{
+	pthread_t readers[5], posters[SG_MAX_ACTORS];
+	unsigned int events = 1500 * st_scale_pct() / 100, i, seed = 77;
+	struct eventline_sub_info si;
+	uint64_t final, t0 = tu_now_ns();
+
+	if (events < 60)
+		events = 60;
+	sg_setup(events, 3, tu_debug_kernel() ? 60 : 25);
+	sg_start_readers(readers);
+	sg_set_stage(true);
+	for (i = 0; i < sg->nposters; i++)
+		ASSERT_EQ(pthread_create(&posters[i], NULL, sg_poster_thread,
+					 (void *)(uintptr_t)i), 0);
+	__atomic_store_n(&sg->go, 1, __ATOMIC_RELEASE);
+
+	/*
+	 * The owner: stage on for a while (the posters soon wait for
+	 * staging room, events for the stage), off for less.
+	 */
+	while (__atomic_load_n(&sg->max_seq, __ATOMIC_RELAXED) <
+	       (uint64_t)events * sg->nposters || sg->toggles < 40) {
+		tu_msleep(sg->stage_on ? 20 + st_rand(&seed) % 60 :
+					 2 + st_rand(&seed) % 8);
+		sg_set_stage(!sg->stage_on);
+	}
+	for (i = 0; i < sg->nposters; i++)
+		pthread_join(posters[i], NULL);
+	final = sg->max_seq;
+	EXPECT_EQ(final, (uint64_t)events * sg->nposters);
+	/* No stage at the end: what waited for it goes on, unanswered. */
+	if (sg->stage_on)
+		sg_set_stage(false);
+
+	pthread_mutex_lock(&sg->mu);
+	si = sg_stage_info();
+	EXPECT_EQ(si.forwarded, sg->accepted[EVENTLINE_MUTATE_FORWARD]);
+	EXPECT_EQ(si.mutated, sg->accepted[EVENTLINE_MUTATE_REPLACE]);
+	EXPECT_EQ(si.dropped, sg->accepted[EVENTLINE_MUTATE_DROP]);
+	EXPECT_EQ(si.lost, 0);
+	pthread_mutex_unlock(&sg->mu);
+	tap_diag("stage_churn: %llu events, %u grant changes; answers accepted: %llu forward, %llu replace, %llu drop; %u ETIMEDOUT, %u ENOENT (no stage), %u EINVAL (earlier stage), %u stalls, %u timed out at the stage",
+		 (unsigned long long)final, sg->toggles,
+		 (unsigned long long)sg->accepted[0],
+		 (unsigned long long)sg->accepted[1],
+		 (unsigned long long)sg->accepted[2], sg->late, sg->refused,
+		 sg->stale, sg->stalls, si.timed_out);
+
+	close(sg->owner);
+	sg_join_readers(readers, 60);
+	sg_check_all(final);
+	/* Every path was taken, or the run proved less than it claims. */
+	EXPECT_GT(sg->toggles, 3);
+	EXPECT_GT(sg->accepted[EVENTLINE_MUTATE_FORWARD], 0);
+	EXPECT_GT(sg->accepted[EVENTLINE_MUTATE_REPLACE], 0);
+	EXPECT_GT(sg->accepted[EVENTLINE_MUTATE_DROP], 0);
+	EXPECT_GT(si.timed_out, 0);
+	tap_diag("stage_churn: %.1f s", (tu_now_ns() - t0) / 1e9);
+	sg_teardown();
+}
+
+/*
+ * stage_close: the stage answers a few events, then none, with a long
+ * stage timeout; posters fill the staging ring and wait for room; the
+ * owner closes the line.  Every register gets every event posted, then
+ * LINE_CLOSED, at once; the posters waiting for room get EPIPE.
+ */
+static void test_stage_close(void)
+{
+	unsigned int rounds = 8 * st_scale_pct() / 100, r, i;
+	pthread_t readers[5], posters[SG_MAX_ACTORS];
+
+	if (rounds < 2)
+		rounds = 2;
+	for (r = 0; r < rounds; r++) {
+		unsigned int fails = tap_fail_count();
+		struct eventline_sub_info si = { 0 };
+		uint64_t final, t0, until;
+
+		sg_setup(4000, 2, 60000);
+		sg->answer_first = 3 + r % 4;
+		sg_start_readers(readers);
+		sg_set_stage(true);
+		for (i = 0; i < sg->nposters; i++)
+			ASSERT_EQ(pthread_create(&posters[i], NULL,
+						 sg_poster_thread,
+						 (void *)(uintptr_t)i), 0);
+		__atomic_store_n(&sg->go, 1, __ATOMIC_RELEASE);
+
+		/* The stage took its answers, then stalled; posts pile up. */
+		for (until = tu_now_ns() + 5000000000ULL; tu_now_ns() < until;) {
+			pthread_mutex_lock(&sg->mu);
+			si = sg_stage_info();
+			pthread_mutex_unlock(&sg->mu);
+			if (si.mutated == sg->answer_first &&
+			    __atomic_load_n(&sg->max_seq, __ATOMIC_RELAXED) >
+			    sg->answer_first + 30 + 10 * r)
+				break;
+			tu_msleep(1);
+		}
+		EXPECT_EQ(si.mutated, sg->answer_first);
+		/* Nothing went past the stalled stage. */
+		EXPECT_EQ(si.timed_out, 0);
+		if (r & 1)
+			tu_msleep(20);	/* posters blocked on staging room */
+
+		t0 = tu_now_ns();
+		close(sg->owner);
+		for (i = 0; i < sg->nposters; i++)
+			pthread_join(posters[i], NULL);
+		sg_join_readers(readers, 30);
+		final = __atomic_load_n(&sg->max_seq, __ATOMIC_RELAXED);
+		if (r == 0 || r == rounds - 1)
+			tap_diag("stage_close round %u: %llu events, %u replaced, closed and drained in %.2f s",
+				 r, (unsigned long long)final,
+				 sg->answer_first, (tu_now_ns() - t0) / 1e9);
+		/* The stage timeout (60 s) never ran out. */
+		EXPECT_LT(tu_now_ns() - t0, 20 * 1000000000ULL);
+		EXPECT_GT(final, sg->answer_first);
+		if (sg->pending_seq)
+			EXPECT_NE(sg->after_close_ret, 0);
+		for (i = 1; i <= sg->answer_first; i++)
+			EXPECT_EQ(sg->ans[i].ret, 0);
+		sg_check_all(final);
+		sg_teardown();
+		/* One failed round says it; more would only take time. */
+		if (tap_fail_count() != fails)
+			break;
+	}
 }
 
 /*
@@ -1238,6 +2306,24 @@ static const struct st_scenario scenarios[] = {
 		.regs = 4, .lines_per_reg = 2, .queue_len = 0,
 		.poll_regs = 2, .proc_regs = 1, .churners = 3,
 	},
+	{
+		/* The chain array rebuilt under the deliverers, all the time. */
+		.name = "priority_churn",
+		.lines = 2, .posters = 2, .proc_posters = 1,
+		.owner_posts = true, .events = 6400, .payload_max = 48,
+		.regs = 6, .lines_per_reg = 2, .queue_len = 0,
+		.poll_regs = 2, .proc_regs = 1, .churners = 3,
+		.prio_churn = true,
+	},
+	{
+		/* Subscribers joining a line whose state keeps changing. */
+		.name = "retained_subscribe_churn",
+		.lines = 1, .posters = 3, .proc_posters = 1,
+		.owner_posts = true, .events = 6400, .payload_max = 48,
+		.regs = 3, .lines_per_reg = 1, .queue_len = 0,
+		.poll_regs = 1, .proc_regs = 1, .churners = 3,
+		.retain_every = 3,
+	},
 };
 
 static const struct st_scenario *st_find(const char *name)
@@ -1286,6 +2372,16 @@ static void test_race_subscribe_churn(void)
 	st_run(st_find("race_subscribe_churn"));
 }
 
+static void test_priority_churn(void)
+{
+	st_run(st_find("priority_churn"));
+}
+
+static void test_retained_subscribe_churn(void)
+{
+	st_run(st_find("retained_subscribe_churn"));
+}
+
 static const struct tap_test tests[] = {
 	TAP_TEST_TIMEOUT(test_overflow_small_queues, 90),
 	TAP_TEST_TIMEOUT(test_no_loss_large_queues, 90),
@@ -1294,6 +2390,10 @@ static const struct tap_test tests[] = {
 	TAP_TEST_TIMEOUT(test_race_owner_close, 90),
 	TAP_TEST_TIMEOUT(test_race_register_close, 90),
 	TAP_TEST_TIMEOUT(test_race_subscribe_churn, 90),
+	TAP_TEST_TIMEOUT(test_priority_churn, 90),
+	TAP_TEST_TIMEOUT(test_retained_subscribe_churn, 90),
+	TAP_TEST_TIMEOUT(test_stage_churn, 120),
+	TAP_TEST_TIMEOUT(test_stage_close, 120),
 };
 
 TAP_MAIN(tests)
