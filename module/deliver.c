@@ -313,6 +313,8 @@ static unsigned int evl_drain_stages(struct evl_line *line, bool *stuck)
 	unsigned int direct_wakes = EVL_DIRECT_STAGE_WAKES, freed = 0;
 	struct evl_mutation *stale = NULL;
 	u64 gen = ++line->walk_gen, now = ktime_get_ns();
+	/* Once for the whole walk; see evl_stage_walk(). */
+	bool closing = READ_ONCE(line->dead);
 	unsigned int walked = 0;
 	bool front = true;
 	struct evl_chain *chain;
@@ -328,7 +330,8 @@ static unsigned int evl_drain_stages(struct evl_line *line, bool *stuck)
 			evl_staged_event(line, st, &ev);
 			st->progress.done = !chain ||
 				evl_stage_walk(line, chain, &ev, &st->progress,
-					       gen, now, &direct_wakes, &stale);
+					       gen, now, closing, &direct_wakes,
+					       &stale);
 		}
 		off += st->size;
 		front &= st->progress.done;

@@ -237,6 +237,9 @@ evl_stage_outcome(struct evl_sub *sub, u64 seq, struct evl_progress *pr,
  * @gen:	this walk's number: stages an earlier event of this walk
  *		waits for stop later ones too
  * @now:	the walk's time, CLOCK_MONOTONIC
+ * @closing:	the line is closing: every stage lets everything by.  Read
+ *		once per walk: an event let by a stage must never overtake
+ *		one the same walk left waiting there.
  * @direct_wakes: as for evl_register_enqueue()
  * @stale:	mutations replaced during the walk, to free after RCU
  *
@@ -244,11 +247,10 @@ evl_stage_outcome(struct evl_sub *sub, u64 seq, struct evl_progress *pr,
  */
 bool evl_stage_walk(struct evl_line *line, const struct evl_chain *chain,
 		    const struct evl_event *ev, struct evl_progress *pr,
-		    u64 gen, u64 now, unsigned int *direct_wakes,
+		    u64 gen, u64 now, bool closing, unsigned int *direct_wakes,
 		    struct evl_mutation **stale)
 {
 	u64 timeout = READ_ONCE(line->stage_timeout_ns);
-	bool closing = READ_ONCE(line->dead);
 	struct evl_event cur = *ev;
 	unsigned int i;
 

@@ -46,7 +46,7 @@ void evl_stage_stop(struct evl_sub *sub);
 void evl_stage_destroy(struct evl_sub *sub);
 bool evl_stage_walk(struct evl_line *line, const struct evl_chain *chain,
 		    const struct evl_event *ev, struct evl_progress *pr,
-		    u64 gen, u64 now, unsigned int *direct_wakes,
+		    u64 gen, u64 now, bool closing, unsigned int *direct_wakes,
 		    struct evl_mutation **stale);
 void evl_mutation_free(struct evl_mutation *mut);
 void evl_event_mutated(struct evl_event *cur, const struct evl_mutation *mut);
