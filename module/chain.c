@@ -348,22 +348,31 @@ struct evl_sub *evl_chain_find_live(struct evl_register *reg, u64 line_id)
 
 /*
  * @sub stops being a stage as it leaves the chain.  Like a revoked grant
- * (evl_chain_grant()) this holds the line's deliverer role, so that no walk
- * is under way: one that had an event wait at the stage must not take a
- * later one past it.  What waited for it goes on as the role is given back.
+ * (evl_chain_grant()) the caller holds the line's deliverer role, so that
+ * no walk is under way: one that had an event wait at the stage must not
+ * take a later one past it.  What waited for it goes on as the role is
+ * given back.  Caller also holds chain_mutex.
  */
+static void evl_chain_unstage_locked(struct evl_sub *sub)
+{
+	struct evl_line *line = sub->line;
+
+	lockdep_assert_held(&line->chain_mutex);
+	if (!sub->stage)
+		return;
+	evl_stage_stop(sub);
+	evl_chain_publish(line, evl_chain_copy(line, NULL, NULL,
+					       EVL_CHAIN_GFP_NOFAIL), NULL, NULL);
+}
+
+/* The same, taking the role and chain_mutex. */
 static void evl_chain_unstage(struct evl_sub *sub)
 {
 	struct evl_line *line = sub->line;
 
 	evl_line_hold(line);
 	mutex_lock(&line->chain_mutex);
-	if (sub->stage) {
-		evl_stage_stop(sub);
-		evl_chain_publish(line, evl_chain_copy(line, NULL, NULL,
-						       EVL_CHAIN_GFP_NOFAIL),
-				  NULL, NULL);
-	}
+	evl_chain_unstage_locked(sub);
 	mutex_unlock(&line->chain_mutex);
 	evl_line_unhold(line);
 }
@@ -722,12 +731,8 @@ int evl_chain_evict(struct evl_line *line, u64 sub_id, u64 expected_rev)
 	mutex_lock(&line->chain_mutex);
 	err = evl_chain_check_rev(line, expected_rev);
 	sub = err ? NULL : evl_chain_find_id(line, sub_id);
-	if (sub && sub->stage) {
-		evl_stage_stop(sub);
-		evl_chain_publish(line, evl_chain_copy(line, NULL, NULL,
-						       EVL_CHAIN_GFP_NOFAIL),
-				  NULL, NULL);
-	}
+	if (sub)
+		evl_chain_unstage_locked(sub);
 	mutex_unlock(&line->chain_mutex);
 	evl_line_unhold(line);
 	if (err)
