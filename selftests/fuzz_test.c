@@ -1979,7 +1979,8 @@ static void fz_line_subs_ok(const struct fz_fd *f, long ret,
 			    const struct fz_arg *a, bool known)
 {
 	const uint32_t defined = EVENTLINE_SUB_OWNER | EVENTLINE_SUB_MINE |
-				 EVENTLINE_SUB_HIDDEN | EVENTLINE_SUB_NICE;
+				 EVENTLINE_SUB_HIDDEN | EVENTLINE_SUB_NICE |
+				 EVENTLINE_SUB_STAGE;
 	struct eventline_line_subs ls = { 0 };
 	uint32_t room, i, k, mine = 0;
 	int32_t prev = EVENTLINE_PRIORITY_MAX;

@@ -2176,7 +2176,14 @@ static void test_stage_churn(void)
 	EXPECT_GT(sg->accepted[EVENTLINE_MUTATE_FORWARD], 0);
 	EXPECT_GT(sg->accepted[EVENTLINE_MUTATE_REPLACE], 0);
 	EXPECT_GT(sg->accepted[EVENTLINE_MUTATE_DROP], 0);
-	EXPECT_GT(si.timed_out, 0);
+	/* Every answer that came too late was an event that went on. */
+	EXPECT_GE(si.timed_out, sg->late);
+	/*
+	 * The debug kernel's short run may see no stall while the stage is
+	 * granted; elsewhere there are enough for one to time out.
+	 */
+	if (!tu_debug_kernel())
+		EXPECT_GT(si.timed_out, 0);
 	tap_diag("stage_churn: %.1f s", (tu_now_ns() - t0) / 1e9);
 	sg_teardown();
 }
