@@ -35,13 +35,18 @@
  * LOCKING
  *
  * line->post_lock (raw spinlock, irqsave; kernel code posts from hard
- *	interrupts): @dead, @delivering, @seq and the producer side of the
- *	staging ring.  Held to number and stage one post (a batch: its
- *	events); never across a delivery, a wake-up or a wait.
+ *	interrupts): @dead, @delivering, @rewalk, @seq, the producer side of
+ *	the staging ring, the published chain with @nr_subs and @nr_stages,
+ *	and the retained events (retain.c).  Held to number and stage one
+ *	post (a batch: its events) or publish a chain; never across a
+ *	delivery, a wake-up or a wait.
  * The deliverer role (@delivering): owns the consumer side of the staging
- *	ring.  It is given up, under post_lock, only with the staging ring
- *	empty, so every staged event is delivered by the role holder that
- *	found it there: none is stranded, and sequence order holds.
+ *	ring, and the progress of each staged event through stages
+ *	(stage.c).  It is given up, under post_lock, only with the staging
+ *	ring empty, or with every staged event waiting for a stage and
+ *	nothing new to walk for (@rewalk clear): a post, a stage's answer or
+ *	deadline sets @rewalk or takes the role again (evl_line_kick()), so
+ *	no staged event is stranded, and sequence order holds.
  *
  * Order: post_lock nests nothing but is taken inside line->chain_mutex
  * (chain.c publishes each new chain under it).  The deliverer takes,

@@ -4,9 +4,10 @@
  *
  * Everything a post can fail on (arguments, payload copies, the output
  * field) is checked before the events go to deliver.c, so a post either
- * happens as a whole or changes nothing.  A post allocates only a
- * transient copy of payloads too large for the stack, charged to the
- * poster and freed before the call returns.
+ * happens as a whole or changes nothing.  A post allocates a transient
+ * copy of payloads too large for the stack, freed before the call returns,
+ * and, with EVENTLINE_POST_RETAIN, the retained copy the line keeps
+ * (retain.c); both are charged to the poster.
  *
  * LOCKING: none of its own; deliver.c numbers and delivers the events.
  */

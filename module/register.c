@@ -53,9 +53,11 @@
  *
  * reg->lock (spinlock, process context only): the producer side of the
  *	ring, @reserved, @lost, @nr_live, @hup, the event-end array, the
- *	META tracking and every sub->state.  Deliverers take it for the
- *	copy; it nests no other eventline lock.  Wake-ups happen after it is
- *	dropped (or in the wake work, queued under it).
+ *	META tracking, the choke episode, and each subscription's state,
+ *	watermark (next_seq), counters and pending demotion.  Deliverers take
+ *	it for the copy; it nests no other eventline lock.  Wake-ups happen
+ *	after it is dropped (or in the wake work, queued under it, as the
+ *	line's demotion work is).
  * No lock: @armed (atomics, the reader/deliverer handshake) and
  *	@timer_due (READ_ONCE/WRITE_ONCE; also set by the wakeup_usec timer
  *	in hard interrupt context, which takes no eventline lock).
@@ -66,7 +68,7 @@
  *	nothing.  Not held while the reader sleeps.
  * reg->mutex: subscriptions; see chain.c.
  *
- * Nesting: read_mutex -> reg->mutex -> line->lock -> reg->lock.
+ * Nesting: read_mutex -> reg->mutex -> line->chain_mutex -> reg->lock.
  */
 #include <linux/fs.h>
 #include <linux/uio.h>
@@ -466,7 +468,8 @@ void evl_register_enqueue(struct evl_sub *sub, const struct evl_event *evs,
 /**
  * evl_register_line_closed() - @sub's line closed, or its owner evicted
  *				@sub: queue the record that says so
- * @sub:	the subscription, off its chain; caller holds the line's lock
+ * @sub:	the subscription, off its chain; caller holds the line's
+ *		chain_mutex
  * @type:	EVENTLINE_META_LINE_CLOSED or EVENTLINE_META_EVICTED
  * @line_id:	the line
  * @owner:	the line's owner, for the record's uid
