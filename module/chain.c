@@ -151,6 +151,16 @@ static unsigned int evl_chain_publish(struct evl_line *line,
 }
 
 /*
+ * The same subscriptions, after a change to their priorities or stages:
+ * sorted again, published with a new revision.  Must not fail.
+ */
+static void evl_chain_republish(struct evl_line *line)
+{
+	evl_chain_publish(line, evl_chain_copy(line, NULL, NULL,
+					       EVL_CHAIN_GFP_NOFAIL), NULL, NULL);
+}
+
+/*
  * Give a new subscription the line's retained events, before anything
  * posted after it joined: the caller holds the line's deliverer role.
  * Puts the references evl_line_set_chain() took.
@@ -361,8 +371,7 @@ static void evl_chain_unstage_locked(struct evl_sub *sub)
 	if (!sub->stage)
 		return;
 	evl_stage_stop(sub);
-	evl_chain_publish(line, evl_chain_copy(line, NULL, NULL,
-					       EVL_CHAIN_GFP_NOFAIL), NULL, NULL);
+	evl_chain_republish(line);
 }
 
 /* The same, taking the role and chain_mutex. */
@@ -539,8 +548,7 @@ int evl_chain_grant(struct evl_line *line, u64 sub_id, s32 max_priority,
 	else if (!mutate && sub->stage)
 		evl_stage_stop(sub);
 	/* Reordered or not, the chain's listing changed. */
-	evl_chain_publish(line, evl_chain_copy(line, NULL, NULL,
-					       EVL_CHAIN_GFP_NOFAIL), NULL, NULL);
+	evl_chain_republish(line);
 out:
 	mutex_unlock(&line->chain_mutex);
 	/* What waited for a stage that stopped goes on now. */
@@ -579,9 +587,7 @@ void evl_chain_demote_work(struct work_struct *work)
 		demoted++;
 	}
 	if (demoted)
-		evl_chain_publish(line, evl_chain_copy(line, NULL, NULL,
-						       EVL_CHAIN_GFP_NOFAIL),
-				  NULL, NULL);
+		evl_chain_republish(line);
 	mutex_unlock(&line->chain_mutex);
 }
 
